@@ -1,0 +1,132 @@
+// `npm run bench`: the whole suite on a fresh local cluster (3 OSDs, size 3), plus this machine's
+// physical limits measured in the same run. Writes bench/results/<date>.json and a Markdown table.
+// `--quick` (CI) runs every figure briefly and only checks that each is produced and sane.
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startLocalCluster, stopLocalCluster, listDaemons } from '../src/cli/local-cluster.js';
+import { Rados } from '../src/client/rados.js';
+import { runBench, type BenchResult } from '../src/cli/bench-cmd.js';
+import { memoryIo } from '../src/cli/cli-io.js';
+import { fdatasyncRate, directWriteMBps, loopbackMBps } from './limits.js';
+import { benchCrush } from './crush.js';
+
+interface Figure {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly limit?: string;
+  readonly ratio?: number;
+}
+
+const quick = process.argv.includes('--quick');
+const SECONDS = quick ? 2 : 30;
+const here = fileURLToPath(new URL('.', import.meta.url));
+const repoRoot = join(here, '..', '..');
+
+function rssPeak_MiB(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = /VmHWM:\s+(\d+) kB/.exec(status);
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function omapBench(rados: Rados, seconds: number): Promise<{ setPerSec: number; getPerSec: number }> {
+  const io = rados.ioctx('bench');
+  const value = Buffer.alloc(1024, 'v');
+  const CONCURRENCY = 16;
+  const run = async (fn: (i: number) => Promise<void>): Promise<number> => {
+    const end = performance.now() + seconds * 1000;
+    let n = 0;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async (_, w) => {
+        while (performance.now() < end) {
+          await fn(w * 1_000_000 + n++);
+        }
+      }),
+    );
+    return n / seconds;
+  };
+  const setPerSec = await run((i) => io.omapSet(`omap-${i % 64}`, { [`k${i}`]: value }));
+  const getPerSec = await run((i) => io.omapGetValsByKeys(`omap-${i % 64}`, [`k${i}`]).then(() => undefined));
+  return { setPerSec, getPerSec };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sepia-bench-'));
+  const confPath = join(dir, 'sepia.conf');
+  const figures: Figure[] = [];
+  const add = (f: Figure): void => {
+    figures.push(f);
+    process.stderr.write(`${f.name}: ${f.value.toFixed(1)} ${f.unit}${f.ratio !== undefined ? ` (${(f.ratio * 100).toFixed(0)}% of ${f.limit})` : ''}\n`);
+  };
+  try {
+    const fsyncs = fdatasyncRate(dir, quick ? 500 : 3000);
+    const disk = directWriteMBps(dir, quick ? 64 : 512);
+    const tcp = await loopbackMBps(quick ? 256 : 2048);
+    add({ name: 'limit: 4 KiB append+fdatasync', value: fsyncs, unit: 'ops/s' });
+    add({ name: 'limit: 4 MiB O_DIRECT write', value: disk, unit: 'MB/s' });
+    add({ name: 'limit: loopback TCP', value: tcp, unit: 'MB/s' });
+
+    const t0 = performance.now();
+    await startLocalCluster({ dataDir: join(dir, 'data'), confPath, numOsds: 3, monPort: 0, extraConf: { log_level: 'warn' } });
+    add({ name: 'sepia start to active+clean (fresh dir)', value: (performance.now() - t0) / 1000, unit: 's' });
+    const rados = await Rados.connect({ conf: confPath });
+    await rados.createPool('bench');
+    const io = rados.ioctx('bench');
+    const bench = async (mode: 'write' | 'seq' | 'rand', opSize: number): Promise<BenchResult> =>
+      runBench(io, { seconds: SECONDS, mode, opSize, objectSize: opSize, concurrency: 16, maxObjects: 0, cleanup: false, runName: `run-${opSize}`, json: false }, memoryIo());
+    const MiB = 1024 * 1024;
+    const w4m = await bench('write', 4 * MiB);
+    add({ name: '4 MiB write', value: w4m.bandwidth_MBps, unit: 'MB/s', limit: 'disk/3 (3 replicas, one disk)', ratio: w4m.bandwidth_MBps / (disk / 3) });
+    const s4m = await bench('seq', 4 * MiB);
+    add({ name: '4 MiB seq read', value: s4m.bandwidth_MBps, unit: 'MB/s', limit: 'loopback TCP', ratio: s4m.bandwidth_MBps / tcp });
+    const r4m = await bench('rand', 4 * MiB);
+    add({ name: '4 MiB rand read', value: r4m.bandwidth_MBps, unit: 'MB/s', limit: 'loopback TCP', ratio: r4m.bandwidth_MBps / tcp });
+    const w4k = await bench('write', 4096);
+    add({ name: '4 KiB write', value: w4k.averageIops, unit: 'IOPS', limit: 'fdatasync/s', ratio: w4k.averageIops / fsyncs });
+    add({ name: '4 KiB write p99 latency', value: w4k.p99Latency_s * 1000, unit: 'ms' });
+    const r4k = await bench('rand', 4096);
+    add({ name: '4 KiB rand read', value: r4k.averageIops, unit: 'IOPS' });
+    add({ name: '4 KiB rand read p99 latency', value: r4k.p99Latency_s * 1000, unit: 'ms' });
+    const omap = await omapBench(rados, quick ? 1 : 10);
+    add({ name: '1 KiB omap set', value: omap.setPerSec, unit: 'ops/s' });
+    add({ name: '1 KiB omap get', value: omap.getPerSec, unit: 'ops/s' });
+    for (const d of listDaemons(confPath)) {
+      if (d.name.startsWith('osd.') && d.pid) add({ name: `${d.name} peak RSS`, value: rssPeak_MiB(d.pid), unit: 'MiB' });
+    }
+    await rados.close();
+    const crush = await benchCrush({ quick });
+    for (const [k, v] of Object.entries(crush)) add({ name: `crush: ${k}`, value: v, unit: '' });
+  } finally {
+    await stopLocalCluster(confPath).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  for (const f of figures) {
+    if (!Number.isFinite(f.value) || f.value <= 0) throw new Error(`figure '${f.name}' is not a positive number: ${f.value}`);
+  }
+  const date = new Date().toISOString().slice(0, 19).replace(/:/g, '-');
+  const outDir = join(repoRoot, 'bench', 'results');
+  mkdirSync(outDir, { recursive: true });
+  const result = { date: new Date().toISOString(), quick, node: process.version, figures };
+  const md = [
+    '| figure | value | unit | ratio to limit |',
+    '| --- | ---: | --- | --- |',
+    ...figures.map((f) => `| ${f.name} | ${f.value.toFixed(f.value < 10 ? 2 : 0)} | ${f.unit} | ${f.ratio !== undefined ? `${(f.ratio * 100).toFixed(0)}% of ${f.limit}` : ''} |`),
+  ].join('\n');
+  if (!quick) {
+    writeFileSync(join(outDir, `${date}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(join(outDir, `${date}.md`), `${md}\n`);
+  }
+  process.stdout.write(`${JSON.stringify(result)}\n\n${md}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,351 @@
+// `rados bench SECONDS write|seq|rand` with Ceph's flags, per-second table and summary, plus
+// latency percentiles (p50/p99/p99.9) that Ceph's tool lacks. `cleanup` removes what a write
+// run left behind (found through the run's metadata object, as in Ceph).
+import { hostname } from 'node:os';
+import { RadosError } from '../core/errors.js';
+import type { IoCtx } from '../client/ioctx.js';
+import type { CliIo } from './cli-io.js';
+
+export interface BenchOptions {
+  readonly seconds: number;
+  readonly mode: 'write' | 'seq' | 'rand';
+  readonly opSize: number;
+  readonly objectSize: number;
+  readonly concurrency: number;
+  readonly maxObjects: number;
+  readonly cleanup: boolean;
+  readonly runName: string;
+  readonly json: boolean;
+  /** Monotonic clock in seconds (injected so tests can drive it). */
+  readonly now?: () => number;
+}
+
+export interface BenchResult {
+  readonly mode: string;
+  readonly totalTime_s: number;
+  readonly ops: number;
+  readonly opSize: number;
+  readonly objectSize: number;
+  readonly bandwidth_MBps: number;
+  readonly stddevBandwidth: number;
+  readonly maxBandwidth: number;
+  readonly minBandwidth: number;
+  readonly averageIops: number;
+  readonly stddevIops: number;
+  readonly maxIops: number;
+  readonly minIops: number;
+  readonly avgLatency_s: number;
+  readonly stddevLatency_s: number;
+  readonly maxLatency_s: number;
+  readonly minLatency_s: number;
+  readonly p50Latency_s: number;
+  readonly p99Latency_s: number;
+  readonly p999Latency_s: number;
+}
+
+const DEFAULT_RUN_NAME = 'benchmark_last_metadata';
+const MB = 1024 * 1024;
+
+/** C++ ostream default float output: 6 significant digits, %g rules. */
+export function fmtG(x: number, precision = 6): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
+  const exp = Math.floor(Math.log10(Math.abs(x)));
+  if (exp < -5 || exp >= precision) {
+    const [m, e] = x.toExponential(precision - 1).split('e');
+    const mant = (m ?? '').includes('.') ? (m ?? '').replace(/0+$/, '').replace(/\.$/, '') : (m ?? '');
+    const en = Number(e);
+    return `${mant}e${en < 0 ? '-' : '+'}${String(Math.abs(en)).padStart(2, '0')}`;
+  }
+  const s = x.toPrecision(precision);
+  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+}
+
+function stats(values: readonly number[]): { avg: number; stddev: number; max: number; min: number } {
+  if (values.length === 0) return { avg: 0, stddev: 0, max: 0, min: 0 };
+  const avg = values.reduce((a, b) => a + b, 0) / values.length;
+  // Ceph reports the sample standard deviation (n - 1).
+  const variance = values.length > 1 ? values.reduce((a, b) => a + (b - avg) ** 2, 0) / (values.length - 1) : 0;
+  return { avg, stddev: Math.sqrt(variance), max: Math.max(...values), min: Math.min(...values) };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const idx = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, idx)] ?? 0;
+}
+
+function objectName(prefix: string, i: number): string {
+  return `${prefix}_object${i}`;
+}
+
+interface Metadata {
+  prefix: string;
+  objects: number;
+  objectSize: number;
+  opSize: number;
+}
+
+function encodeMeta(m: Metadata): Buffer {
+  return Buffer.from(JSON.stringify(m));
+}
+
+/** Runs one bench; prints Ceph's table to io.stdout; returns the figures. */
+export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Promise<BenchResult> {
+  const now = opts.now ?? (() => performance.now() / 1000);
+  const out = (s: string): void => io.stdout(s);
+  out('hints = 1\n');
+  let prefix: string;
+  let objects = 0;
+  let opSize = opts.opSize;
+  let objectSize = opts.objectSize;
+  if (opts.mode === 'write') {
+    prefix = `benchmark_data_${hostname()}_${process.pid}`;
+    if (!opts.json) {
+      out(
+        `Maintaining ${opts.concurrency} concurrent writes of ${opSize} bytes to objects of size ${objectSize} for up to ${opts.seconds} seconds or ${opts.maxObjects} objects\n`,
+      );
+      out(`Object prefix: ${prefix}\n`);
+    }
+  } else {
+    let meta: Metadata;
+    try {
+      meta = JSON.parse((await ioctx.read(opts.runName)).toString()) as Metadata;
+    } catch (err) {
+      if (RadosError.is(err) && err.code === 'ENOENT') {
+        io.stderr('Must write data before running a read benchmark!\n');
+        throw err;
+      }
+      throw err;
+    }
+    prefix = meta.prefix;
+    objects = meta.objects;
+    opSize = meta.opSize;
+    objectSize = meta.objectSize;
+  }
+
+  const latencies: number[] = [];
+  const perSecondOps: number[] = [];
+  const start = now();
+  const deadline = start + opts.seconds;
+  let started = 0;
+  let finished = 0;
+  let lastLat = 0;
+  let failed: unknown;
+  const payload = Buffer.alloc(opSize, 'z');
+  const opsPerObject = Math.max(1, Math.floor(objectSize / opSize));
+  const totalOps = opts.mode === 'seq' ? objects * opsPerObject : opts.maxObjects > 0 ? opts.maxObjects * opsPerObject : Infinity;
+  let rngState = 0x9e3779b9 ^ process.pid;
+  const rand = (n: number): number => {
+    rngState ^= rngState << 13;
+    rngState ^= rngState >>> 17;
+    rngState ^= rngState << 5;
+    return (rngState >>> 0) % n;
+  };
+
+  const table = !opts.json;
+  const header = '  sec Cur ops   started  finished  avg MB/s  cur MB/s last lat(s)  avg lat(s)\n';
+  if (table) out(header);
+  const row = (sec: number, cur: number, avgBw: number, curBw: number, last: string, avgLat: number): string =>
+    `${String(sec).padStart(5)}${String(cur).padStart(8)}${String(started).padStart(10)}${String(finished).padStart(10)}` +
+    `${fmtG(avgBw).padStart(10)}${fmtG(curBw).padStart(10)}${last.padStart(12)}${fmtG(avgLat).padStart(12)}\n`;
+  if (table) out(row(0, 0, 0, 0, '-', 0));
+  const datas: Array<Record<string, string>> = [];
+  let lastTickFinished = 0;
+  let sec = 0;
+  const ticker = setInterval(() => {
+    sec++;
+    const done = finished - lastTickFinished;
+    lastTickFinished = finished;
+    perSecondOps.push(done);
+    const elapsed = now() - start;
+    const avgBw = (finished * opSize) / MB / elapsed;
+    const curBw = (done * opSize) / MB;
+    const avgLat = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : 0;
+    if (table) {
+      if (sec % 20 === 0) out(header);
+      out(row(sec, started - finished, avgBw, curBw, fmtG(lastLat), avgLat));
+    }
+    datas.push({ sec: String(sec), cur_ops: String(started - finished), started: String(started), finished: String(finished), avg_bw: avgBw.toFixed(6), cur_bw: curBw.toFixed(6), last_lat: lastLat.toFixed(6), avg_lat: avgLat.toFixed(6) });
+  }, 1000);
+
+  const worker = async (): Promise<void> => {
+    while (failed === undefined && now() < deadline && started < totalOps) {
+      const n = started++;
+      const t0 = now();
+      try {
+        if (opts.mode === 'write') {
+          const obj = Math.floor(n / opsPerObject);
+          const off = (n % opsPerObject) * opSize;
+          if (off === 0) await ioctx.writeFull(objectName(prefix, obj), payload);
+          else await ioctx.write(objectName(prefix, obj), payload, off);
+          objects = Math.max(objects, obj + 1);
+        } else {
+          const idx = opts.mode === 'seq' ? n : rand(objects * opsPerObject);
+          const obj = Math.floor(idx / opsPerObject);
+          const off = (idx % opsPerObject) * opSize;
+          const data = await ioctx.read(objectName(prefix, obj), { offset: off, length: opSize });
+          if (data.length !== opSize) throw RadosError.from('EIO', `short read of ${objectName(prefix, obj)}`);
+        }
+      } catch (err) {
+        failed = err;
+        return;
+      }
+      lastLat = now() - t0;
+      latencies.push(lastLat);
+      finished++;
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: opts.concurrency }, worker));
+  } finally {
+    clearInterval(ticker);
+  }
+  if (failed !== undefined) throw failed;
+  const total = now() - start;
+  if (perSecondOps.length === 0 || lastTickFinished < finished) perSecondOps.push(finished - lastTickFinished);
+  const bw = stats(perSecondOps.map((o) => (o * opSize) / MB));
+  const iops = stats(perSecondOps);
+  const lat = stats(latencies);
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const result: BenchResult = {
+    mode: opts.mode,
+    totalTime_s: total,
+    ops: finished,
+    opSize,
+    objectSize,
+    bandwidth_MBps: (finished * opSize) / MB / total,
+    stddevBandwidth: bw.stddev,
+    maxBandwidth: bw.max,
+    minBandwidth: bw.min,
+    averageIops: Math.round(finished / total),
+    stddevIops: iops.stddev,
+    maxIops: iops.max,
+    minIops: iops.min,
+    avgLatency_s: lat.avg,
+    stddevLatency_s: lat.stddev,
+    maxLatency_s: lat.max,
+    minLatency_s: lat.min,
+    p50Latency_s: percentile(sorted, 50),
+    p99Latency_s: percentile(sorted, 99),
+    p999Latency_s: percentile(sorted, 99.9),
+  };
+
+  if (opts.mode === 'write') {
+    await ioctx.writeFull(opts.runName, encodeMeta({ prefix, objects, objectSize, opSize }));
+  }
+  if (opts.json) {
+    out(
+      `${JSON.stringify({
+        concurrent_ios: String(opts.concurrency),
+        object_size: String(objectSize),
+        op_size: String(opSize),
+        seconds_to_run: String(opts.seconds),
+        max_objects: String(opts.maxObjects),
+        object_prefix: prefix,
+        datas,
+        total_time_run: total.toFixed(6),
+        [`total_${opts.mode === 'write' ? 'writes' : 'reads'}_made`]: String(finished),
+        [`${opts.mode === 'write' ? 'write' : 'read'}_size`]: String(opSize),
+        bandwidth: result.bandwidth_MBps.toFixed(6),
+        stddev_bandwidth: bw.stddev.toFixed(6),
+        max_bandwidth: bw.max.toFixed(6),
+        min_bandwidth: bw.min.toFixed(6),
+        average_iops: String(result.averageIops),
+        stddev_iops: iops.stddev.toFixed(6),
+        max_iops: String(iops.max),
+        min_iops: String(iops.min),
+        average_latency: lat.avg.toFixed(6),
+        stddev_latency: lat.stddev.toFixed(6),
+        max_latency: lat.max.toFixed(6),
+        min_latency: lat.min.toFixed(6),
+        p50_latency: result.p50Latency_s.toFixed(6),
+        p99_latency: result.p99Latency_s.toFixed(6),
+        p999_latency: result.p999Latency_s.toFixed(6),
+      })}\n`,
+    );
+  } else if (opts.mode === 'write') {
+    const l = (k: string, v: string): void => out(`${k.padEnd(24)}${v}\n`);
+    l('Total time run:', fmtG(total));
+    l('Total writes made:', String(finished));
+    l('Write size:', String(opSize));
+    l('Object size:', String(objectSize));
+    l('Bandwidth (MB/sec):', fmtG(result.bandwidth_MBps));
+    l('Stddev Bandwidth:', fmtG(bw.stddev));
+    l('Max bandwidth (MB/sec):', fmtG(bw.max));
+    l('Min bandwidth (MB/sec):', fmtG(bw.min));
+    l('Average IOPS:', String(result.averageIops));
+    l('Stddev IOPS:', fmtG(iops.stddev));
+    l('Max IOPS:', String(iops.max));
+    l('Min IOPS:', String(iops.min));
+    l('Average Latency(s):', fmtG(lat.avg));
+    l('Stddev Latency(s):', fmtG(lat.stddev));
+    l('Max latency(s):', fmtG(lat.max));
+    l('Min latency(s):', fmtG(lat.min));
+    l('p50 latency(s):', fmtG(result.p50Latency_s));
+    l('p99 latency(s):', fmtG(result.p99Latency_s));
+    l('p99.9 latency(s):', fmtG(result.p999Latency_s));
+  } else {
+    const l = (k: string, v: string): void => out(`${k.padEnd(22)}${v}\n`);
+    l('Total time run:', fmtG(total));
+    l('Total reads made:', String(finished));
+    l('Read size:', String(opSize));
+    l('Object size:', String(objectSize));
+    l('Bandwidth (MB/sec):', fmtG(result.bandwidth_MBps));
+    l('Average IOPS:', String(result.averageIops));
+    l('Stddev IOPS:', fmtG(iops.stddev));
+    l('Max IOPS:', String(iops.max));
+    l('Min IOPS:', String(iops.min));
+    l('Average Latency(s):', fmtG(lat.avg));
+    l('Max latency(s):', fmtG(lat.max));
+    l('Min latency(s):', fmtG(lat.min));
+    l('p50 latency(s):', fmtG(result.p50Latency_s));
+    l('p99 latency(s):', fmtG(result.p99Latency_s));
+    l('p99.9 latency(s):', fmtG(result.p999Latency_s));
+  }
+  if (opts.mode === 'write' && opts.cleanup) {
+    if (!opts.json) out('Cleaning up (deleting benchmark objects)\n');
+    const t0 = now();
+    const removed = await cleanupRun(ioctx, opts.runName, undefined, opts.concurrency);
+    if (!opts.json) out(`Removed ${removed} objects\nClean up completed and total clean up time :${fmtG(now() - t0)}\n`);
+  }
+  return result;
+}
+
+/** Removes a run's objects (by its metadata object) or every object with `prefix`. */
+export async function cleanupRun(ioctx: IoCtx, runName: string, prefix: string | undefined, concurrency: number): Promise<number> {
+  const names: string[] = [];
+  if (prefix !== undefined) {
+    for await (const o of ioctx.listObjects()) if (o.name.startsWith(prefix)) names.push(o.name);
+  } else {
+    let meta: Metadata;
+    try {
+      meta = JSON.parse((await ioctx.read(runName)).toString()) as Metadata;
+    } catch (err) {
+      if (RadosError.is(err) && err.code === 'ENOENT') return 0;
+      throw err;
+    }
+    for (let i = 0; i < meta.objects; i++) names.push(objectName(meta.prefix, i));
+  }
+  let next = 0;
+  let removed = 0;
+  await Promise.all(
+    Array.from({ length: Math.max(1, concurrency) }, async () => {
+      for (;;) {
+        const i = next++;
+        const name = names[i];
+        if (name === undefined) return;
+        try {
+          await ioctx.remove(name);
+          removed++;
+        } catch (err) {
+          if (!(RadosError.is(err) && err.code === 'ENOENT')) throw err;
+        }
+      }
+    }),
+  );
+  if (prefix === undefined) await ioctx.remove(runName).catch(() => undefined);
+  return removed;
+}
+
+export const BENCH_DEFAULTS = { opSize: 4 * MB, concurrency: 16, runName: DEFAULT_RUN_NAME };

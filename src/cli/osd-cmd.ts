@@ -1,0 +1,233 @@
+// `sepia osd ...`, `sepia pg ...`, `sepia config set`: administration through the monitor, with
+// Ceph's texts (status lines on stderr, data on stdout, exit code = errno on failure).
+import type { Command } from 'commander';
+import { RadosError, errnoName } from '../core/errors.js';
+import { Rados } from '../client/rados.js';
+import { locateObject, pgIdString, poolByName, type OsdMap } from '../mon/maps/osdmap.js';
+import type { MonCommandReply } from '../proto/messages.js';
+
+type Getter = () => string;
+
+async function withRados<T>(conf: string, fn: (r: Rados) => Promise<T>): Promise<T> {
+  const rados = await Rados.connect({ conf, options: { client_mount_timeout: '10' } });
+  try {
+    return await fn(rados);
+  } finally {
+    await rados.close();
+  }
+}
+
+/** Ceph's `ceph` prints the status text on stderr and exits with the errno on failure. */
+function finish(reply: MonCommandReply): void {
+  if (reply.ret < 0) {
+    process.stderr.write(`Error ${errnoName(-reply.ret) ?? reply.ret}: ${reply.outs}\n`);
+    process.exitCode = -reply.ret;
+  } else if (reply.outs !== '') {
+    process.stderr.write(`${reply.outs}\n`);
+  }
+}
+
+function osdDump(map: OsdMap): string {
+  const out: string[] = [];
+  out.push(`epoch ${map.epoch}`, `fsid ${map.fsid}`, `created ${map.created}`, `modified ${map.modified}`);
+  out.push('flags sortbitwise,recovery_deletes,purged_snapdirs,pglog_hardlimit');
+  out.push('full_ratio 0.95', 'backfillfull_ratio 0.9', 'nearfull_ratio 0.85', 'require_osd_release pacific');
+  for (const p of map.pools) {
+    out.push(
+      `pool ${p.id} '${p.name}' replicated size ${p.size} min_size ${p.minSize} crush_rule ${p.crushRule} object_hash rjenkins ` +
+        `pg_num ${p.pgNum} pgp_num ${p.pgpNum} flags ${p.hashpspool ? 'hashpspool' : ''} stripe_width 0${p.application !== '' ? ` application ${p.application}` : ''}`,
+    );
+  }
+  out.push(`max_osd ${map.maxOsd}`);
+  for (const o of map.osds) {
+    out.push(
+      `osd.${o.id} ${o.up ? 'up  ' : 'down'} ${o.weight > 0 ? 'in ' : 'out'} weight ${(o.weight / 0x10000).toString()} up_from ${o.upFrom} down_at ${o.downAt} ` +
+        `[${o.addr}] exists${o.up ? ',up' : ''} ${o.uuid}`,
+    );
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function osdTree(map: OsdMap): string {
+  const hosts = new Map<string, typeof map.osds>();
+  for (const o of map.osds) hosts.set(o.host, [...(hosts.get(o.host) ?? []), o]);
+  const rows: string[][] = [['ID', 'CLASS', 'WEIGHT', 'TYPE NAME', 'STATUS', 'REWEIGHT', 'PRI-AFF']];
+  const w = (n: number): string => n.toFixed(5);
+  rows.push(['-1', '', w(map.osds.length), 'root default', '', '', '']);
+  let hostId = -2;
+  for (const [host, osds] of hosts) {
+    rows.push([String(hostId--), '', w(osds.length), `    host ${host}`, '', '', '']);
+    for (const o of osds) {
+      rows.push([String(o.id), 'hdd', w(1), `        osd.${o.id}`, o.up ? 'up' : 'down', w(o.weight / 0x10000), w(1)]);
+    }
+  }
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  const rightAligned = new Set([0, 1, 2, 4, 5, 6]);
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => (rightAligned.has(i) && i !== 3 ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .replace(/\s+$/, ''),
+    )
+    .map((l) => `${l}\n`)
+    .join('');
+}
+
+export function registerOsdCommands(program: Command, conf: Getter, json: () => boolean): void {
+  const osd = program.command('osd').description('OSD and pool administration');
+  const pool = osd.command('pool').description('pools: create, ls, rm, set, get');
+
+  pool
+    .command('create <pool> [pg_num] [pgp_num]')
+    .description('create a replicated pool')
+    .option('--size <n>', 'replicas')
+    .action(async (name: string, pgNum: string | undefined, pgpNum: string | undefined, o: { size?: string }) => {
+      await withRados(conf(), async (r) =>
+        finish(
+          await r.monCommandRaw({
+            prefix: 'osd pool create',
+            pool: name,
+            ...(pgNum !== undefined ? { pg_num: Number(pgNum) } : {}),
+            ...(pgpNum !== undefined ? { pgp_num: Number(pgpNum) } : {}),
+            ...(o.size !== undefined ? { size: Number(o.size) } : {}),
+          }),
+        ),
+      );
+    });
+
+  pool
+    .command('ls')
+    .description('list pools')
+    .option('--detail', 'show pool details')
+    .action(async (o: { detail?: boolean }) => {
+      await withRados(conf(), async (r) => {
+        const map = (await r.monCommand({ prefix: 'osd dump' })).out as OsdMap;
+        if (json()) process.stdout.write(`${JSON.stringify(o.detail ? map.pools : map.pools.map((p) => p.name))}\n`);
+        else if (o.detail) process.stdout.write(osdDump(map).split('\n').filter((l) => l.startsWith('pool ')).join('\n') + '\n');
+        else for (const p of map.pools) process.stdout.write(`${p.name}\n`);
+      });
+    });
+
+  for (const verb of ['rm', 'delete']) {
+    pool
+      .command(`${verb} <pool> [pool2]`)
+      .description('remove a pool (needs mon_allow_pool_delete = true)')
+      .option('--yes-i-really-really-mean-it', 'confirm')
+      .action(async (name: string, pool2: string | undefined, o: { yesIReallyReallyMeanIt?: boolean }) => {
+        await withRados(conf(), async (r) =>
+          finish(await r.monCommandRaw({ prefix: 'osd pool rm', pool: name, pool2: pool2 ?? '', yes_i_really_really_mean_it: o.yesIReallyReallyMeanIt === true })),
+        );
+      });
+  }
+
+  pool
+    .command('set <pool> <var> <val>')
+    .description('set a pool variable (size, min_size)')
+    .action(async (name: string, variable: string, val: string) => {
+      await withRados(conf(), async (r) => finish(await r.monCommandRaw({ prefix: 'osd pool set', pool: name, var: variable, val })));
+    });
+
+  pool
+    .command('get <pool> <var>')
+    .description('get a pool variable (size, min_size, pg_num, pgp_num, crush_rule)')
+    .action(async (name: string, variable: string) => {
+      await withRados(conf(), async (r) => {
+        const reply = await r.monCommandRaw({ prefix: 'osd pool get', pool: name });
+        if (reply.ret < 0) return finish(reply);
+        const p = reply.out as Record<string, unknown>;
+        const field: Record<string, string> = { size: 'size', min_size: 'minSize', pg_num: 'pgNum', pgp_num: 'pgpNum', crush_rule: 'crushRule' };
+        const key = field[variable];
+        if (key === undefined) {
+          process.stderr.write(`Error EINVAL: unrecognized variable '${variable}'\n`);
+          process.exitCode = 22;
+          return;
+        }
+        const value = variable === 'crush_rule' ? 'replicated_rule' : String(p[key]);
+        process.stdout.write(json() ? `${JSON.stringify({ pool: name, [variable]: p[key] })}\n` : `${variable}: ${value}\n`);
+      });
+    });
+
+  osd
+    .command('tree')
+    .description('the CRUSH hierarchy with OSD status')
+    .action(async () => {
+      await withRados(conf(), async (r) => {
+        const map = (await r.monCommand({ prefix: 'osd tree' })).out as OsdMap;
+        process.stdout.write(json() ? `${JSON.stringify({ nodes: map.osds })}\n` : osdTree(map));
+      });
+    });
+
+  osd
+    .command('dump')
+    .description('the OSDMap: epoch, pools, OSDs')
+    .action(async () => {
+      await withRados(conf(), async (r) => {
+        const map = (await r.monCommand({ prefix: 'osd dump' })).out as OsdMap;
+        process.stdout.write(json() ? `${JSON.stringify(map)}\n` : osdDump(map));
+      });
+    });
+
+  osd
+    .command('map <pool> <object>')
+    .description('where an object lives: pg, up and acting sets')
+    .option('-N, --namespace <ns>', 'namespace', '')
+    .action(async (poolName: string, oid: string, o: { namespace: string }) => {
+      await withRados(conf(), async (r) => {
+        const map = (await r.monCommand({ prefix: 'osd dump' })).out as OsdMap;
+        const p = poolByName(map, poolName);
+        if (!p) {
+          process.stderr.write(`Error ENOENT: pool ${poolName} does not exist\n`);
+          process.exitCode = 2;
+          return;
+        }
+        const loc = locateObject(map, p, oid, o.namespace, '');
+        const m = loc.mapping;
+        const rawPg = `${p.id}.${(loc.hash >>> 0).toString(16)}`;
+        if (json()) {
+          process.stdout.write(
+            `${JSON.stringify({ epoch: map.epoch, pool: poolName, pool_id: p.id, objname: oid, raw_pgid: rawPg, pgid: pgIdString(p.id, loc.ps), up: m.up, up_primary: m.upPrimary, acting: m.acting, acting_primary: m.actingPrimary })}\n`,
+          );
+        } else {
+          process.stdout.write(
+            `osdmap e${map.epoch} pool '${poolName}' (${p.id}) object '${o.namespace !== '' ? `${o.namespace}/` : ''}${oid}' -> pg ${rawPg} (${pgIdString(p.id, loc.ps)}) -> up ([${m.up.join(',')}], p${m.upPrimary}) acting ([${m.acting.join(',')}], p${m.actingPrimary})\n`,
+          );
+        }
+      });
+    });
+
+  for (const verb of ['out', 'in', 'down'] as const) {
+    osd
+      .command(`${verb} <ids...>`)
+      .description(`mark OSDs ${verb}`)
+      .action(async (ids: string[]) => {
+        const parsed = ids.map((s) => Number(s.replace(/^osd\./, '')));
+        await withRados(conf(), async (r) => finish(await r.monCommandRaw({ prefix: `osd ${verb}`, ids: parsed })));
+      });
+  }
+
+  const pg = program.command('pg').description('placement groups');
+  pg.command('dump')
+    .description('every PG with its state, object count and bytes')
+    .action(async () => {
+      await withRados(conf(), async (r) => {
+        const rows = (await r.monCommand({ prefix: 'pg dump' })).out as Array<{ pgid: string; state: string; objects: number; bytes: number }>;
+        if (json()) process.stdout.write(`${JSON.stringify(rows)}\n`);
+        else {
+          process.stdout.write('PG_STAT  OBJECTS  BYTES  STATE\n');
+          for (const row of rows) process.stdout.write(`${row.pgid}  ${row.objects}  ${row.bytes}  ${row.state}\n`);
+        }
+      });
+    });
+
+  program
+    .command('config')
+    .description('runtime configuration')
+    .command('set <who> <name> <value>')
+    .description('set an option on the monitor (mon_allow_pool_delete)')
+    .action(async (_who: string, name: string, value: string) => {
+      await withRados(conf(), async (r) => finish(await r.monCommandRaw({ prefix: 'config set', name, value })));
+    });
+}
+
+export { RadosError };

@@ -1,0 +1,71 @@
+// What a cls_lua script sees (spec/object-classes.md §3.5). One VM serves many calls, so every
+// call gets fresh copies of everything a script could mutate: globals, library tables, the
+// objclass module, the bufferlist metatable and the string metatable. Nothing a call stores
+// survives into the next one.
+
+/** objclass.E* constants: Linux errno numbers, positive, exactly the set Ceph exposes. */
+export const OBJCLASS_ERRNO_CONSTANTS: ReadonlyArray<readonly [string, number]> = [
+  ['EPERM', 1], ['ENOENT', 2], ['ESRCH', 3], ['EINTR', 4], ['EIO', 5], ['ENXIO', 6], ['E2BIG', 7],
+  ['ENOEXEC', 8], ['EBADF', 9], ['ECHILD', 10], ['EAGAIN', 11], ['ENOMEM', 12], ['EACCES', 13],
+  ['EFAULT', 14], ['EBUSY', 16], ['EEXIST', 17], ['EXDEV', 18], ['ENODEV', 19], ['ENOTDIR', 20],
+  ['EISDIR', 21], ['EINVAL', 22], ['ENFILE', 23], ['EMFILE', 24], ['ENOTTY', 25], ['EFBIG', 27],
+  ['ENOSPC', 28], ['ESPIPE', 29], ['EROFS', 30], ['EMLINK', 31], ['EPIPE', 32], ['EDOM', 33],
+  ['ERANGE', 34],
+];
+
+/** The 23 objclass functions Ceph installs (Sepia adds none, so scripts stay portable). */
+export const OBJCLASS_FUNCTIONS = [
+  'register', 'log', 'create', 'remove', 'stat', 'read', 'write', 'write_full', 'getxattr',
+  'getxattrs', 'setxattr', 'map_clear', 'map_get_keys', 'map_get_vals', 'map_read_header',
+  'map_write_header', 'map_get_val', 'map_set_val', 'map_set_vals', 'map_remove_key',
+  'current_version', 'current_subop_num', 'current_subop_version',
+] as const;
+export type ObjclassFunction = (typeof OBJCLASS_FUNCTIONS)[number];
+
+export const BUFFERLIST_METHODS = ['append', 'str', '__len', '__eq', '__lt', '__le', '__concat', '__gc'] as const;
+export type BufferlistMethod = (typeof BUFFERLIST_METHODS)[number];
+
+/**
+ * Trusted bootstrap, run once per VM with the pristine libraries as arguments. It returns
+ * `make_env`, called once per call. Base functions Ceph removes (loadfile,
+ * dofile, xpcall) are absent, `warn` too (Lua 5.3 has none); `load` only accepts text chunks,
+ * because crafted bytecode can corrupt the VM that later calls share.
+ */
+export const BOOTSTRAP_LUA = `
+local G, string_lib, table_lib, math_lib, set_any_metatable = ...
+local next, select, load = G.next, G.select, G.load
+local HIDDEN = { loadfile = true, dofile = true, xpcall = true, warn = true }
+local base = {}
+for k, v in next, G do
+  if not HIDDEN[k] then base[k] = v end
+end
+local function copy(t)
+  local c = {}
+  for k, v in next, t do c[k] = v end
+  return c
+end
+local function text_load(chunk, name, mode, ...)
+  if select('#', ...) > 0 then return load(chunk, name, 't', (...)) end
+  return load(chunk, name, 't')
+end
+local function make_env(objclass_proto, bufferlist_proto, meta_proto, pcall_fn, print_fn)
+  local env = copy(base)
+  env._G = env
+  env.load = text_load
+  env.pcall = pcall_fn
+  env.print = print_fn
+  env.string = copy(string_lib)
+  env.table = copy(table_lib)
+  env.math = copy(math_lib)
+  set_any_metatable('', { __index = env.string })
+  local objclass = copy(objclass_proto)
+  env.objclass = objclass
+  env.cls = objclass
+  env.bufferlist = copy(bufferlist_proto)
+  local mt = copy(meta_proto)
+  mt.__index = mt
+  mt.__name = 'bufferlist'
+  return env, mt
+end
+return make_env
+`;

@@ -1,0 +1,7 @@
+// Public surface of the `sepia` package (DESIGN.md §8).
+export { Rados, type ConnectOptions, type PoolStat } from './client/rados.js';
+export { IoCtx, ALL_NSPACES, type OperateResult, type ObjectStat, type ListedObject, type OpOptions } from './client/ioctx.js';
+export { ReadOp, WriteOp, OP_FLAG, CMP_OP, CMP_MODE } from './client/ops.js';
+export { RadosError, ERRNO, type ErrnoName, strerror } from './core/errors.js';
+export { OPERATION_FLAG, CHECKSUM_TYPE, type SubOp, type SubOpOut, type SubOpResult, type Timespec } from './osd/ops/types.js';
+export { lockExclusive, lockShared, unlock, breakLock, getLockInfo, listLocks } from './client/lock.js';

@@ -1,0 +1,162 @@
+// The messenger's view of the network: byte-stream sockets, a listener, and the timers the
+// messenger needs (connect timeouts, reconnect backoff, request deadlines). Everything above this
+// file sees only these interfaces, so a simulated transport can stand in for real TCP.
+
+import net from 'node:net';
+import { ERRNO, RadosError } from '../core/errors.js';
+import { invariant } from '../core/assert.js';
+import { realClock, type Timer } from './clock.js';
+
+export type { Timer } from './clock.js';
+
+export interface StreamSocket {
+  /** "host:port" of the other end. */
+  readonly remote: string;
+  /** Bytes handed to write() that the kernel has not accepted yet. */
+  readonly queued_bytes: number;
+  /**
+   * Write the buffers back to back; every write of the current tick goes out as one writev
+   * (cork, uncork on next tick). Payloads are passed by reference, never concatenated. `done` runs
+   * once the last buffer is flushed, or with an error if the socket died first.
+   */
+  write(chunks: readonly Buffer[], done?: (error?: Error | null) => void): void;
+  /** Stop reading (receive backpressure: TCP's window then slows the sender). */
+  pause(): void;
+  resume(): void;
+  /** Close now; `onClose` follows. Idempotent. */
+  destroy(): void;
+}
+
+export interface StreamSocketEvents {
+  /** Outgoing sockets only: the connection is established. */
+  onConnect(): void;
+  onData(chunk: Buffer): void;
+  /** Exactly once per socket, after an error, a timeout, the peer closing, or destroy(). */
+  onClose(error: Error | undefined): void;
+}
+
+export interface StreamServer {
+  readonly port: number;
+  /** Stop accepting; resolves once every accepted socket has closed (destroy them first). */
+  close(): Promise<void>;
+}
+
+export interface StreamTransport {
+  listen(host: string, port: number, onAccept: (socket: StreamSocket) => StreamSocketEvents): Promise<StreamServer>;
+  connect(host: string, port: number, events: StreamSocketEvents, connect_timeout_ms: number): StreamSocket;
+  startTimer(delay_ms: number, fn: () => void): Timer;
+}
+
+/** TCP keepalive probes start after this idle time, so a vanished peer eventually closes the socket. */
+const KEEPALIVE_IDLE_MS = 10_000;
+
+class TcpSocket implements StreamSocket {
+  /** Writes made in the same tick share one cork, so 32 replies decoded from one read cost one writev. */
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+
+  constructor(private readonly socket: net.Socket, readonly remote: string) {}
+
+  get queued_bytes(): number {
+    return this.socket.writableLength;
+  }
+
+  write(chunks: readonly Buffer[], done?: (error?: Error | null) => void): void {
+    invariant(chunks.length > 0, 'write of no chunks');
+    if (this.socket.destroyed) {
+      done?.(new Error('socket destroyed'));
+      return;
+    }
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
+    const last = chunks.length - 1;
+    for (let i = 0; i < last; i++) this.socket.write(chunks[i]!);
+    if (done === undefined) this.socket.write(chunks[last]!);
+    else this.socket.write(chunks[last]!, done);
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+function wire(socket: net.Socket, events: StreamSocketEvents): void {
+  let lastError: Error | undefined;
+  socket.on('data', (chunk: Buffer) => events.onData(chunk));
+  socket.on('error', (error: Error) => {
+    lastError = error;
+  });
+  socket.on('close', () => events.onClose(lastError));
+}
+
+function formatAddress(host: string | undefined, port: number | undefined): string {
+  const h = host ?? '?';
+  return h.includes(':') ? `[${h}]:${port ?? 0}` : `${h}:${port ?? 0}`;
+}
+
+/** Node's socket error → errno number (Node reports e.g. errno -111, code 'ECONNREFUSED'). */
+export function socketErrno(error: Error | undefined): number {
+  const n = (error as NodeJS.ErrnoException | undefined)?.errno;
+  return typeof n === 'number' && n !== 0 ? Math.abs(n) : ERRNO.ENOTCONN;
+}
+
+export const tcpTransport: StreamTransport = {
+  listen(host, port, onAccept) {
+    return new Promise((resolve, reject) => {
+      const server = net.createServer({ noDelay: true }, (socket) => {
+        socket.setNoDelay(true);
+        socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
+        const wrapped = new TcpSocket(socket, formatAddress(socket.remoteAddress, socket.remotePort));
+        wire(socket, onAccept(wrapped));
+      });
+      const onListenError = (error: Error): void => {
+        reject(new RadosError(socketErrno(error), `listen on ${formatAddress(host, port)} failed (${(error as NodeJS.ErrnoException).code ?? error.message})`, { cause: error }));
+      };
+      server.once('error', onListenError);
+      server.listen({ host, port }, () => {
+        server.off('error', onListenError);
+        // After listening, errors concern single accepts (e.g. EMFILE); the sockets report their own.
+        server.on('error', () => {});
+        const address = server.address();
+        invariant(address !== null && typeof address === 'object', 'TCP server has an address');
+        resolve({
+          port: address.port,
+          close: () => new Promise<void>((done) => server.close(() => done())),
+        });
+      });
+    });
+  },
+
+  connect(host, port, events, connect_timeout_ms) {
+    const socket = net.connect({ host, port, noDelay: true });
+    const wrapped = new TcpSocket(socket, formatAddress(host, port));
+    const deadline = setTimeout(() => {
+      socket.destroy(Object.assign(new Error(`connect to ${wrapped.remote} timed out`), { code: 'ETIMEDOUT', errno: ERRNO.ETIMEDOUT }));
+    }, connect_timeout_ms);
+    socket.once('connect', () => {
+      clearTimeout(deadline);
+      socket.setNoDelay(true);
+      socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
+      events.onConnect();
+    });
+    socket.once('close', () => clearTimeout(deadline));
+    wire(socket, events);
+    return wrapped;
+  },
+
+  startTimer: (delay_ms, fn) => realClock.after(delay_ms, fn),
+};

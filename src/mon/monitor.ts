@@ -1,0 +1,356 @@
+// sepia-mon: owns the OSDMap. Every change is a new epoch, flushed to lmdb before it is pushed to
+// subscribers. Serves monitor commands (pools, OSD state, status, df) and OSD boot/stat reports.
+import { join } from 'node:path';
+import { RadosError, ERRNO } from '../core/errors.js';
+import { invariant } from '../core/assert.js';
+import type { Config } from '../core/config.js';
+import { listen, type Connection } from '../msg/index.js';
+import type { Logger } from '../io/log.js';
+import { MonStore } from './store.js';
+import {
+  createPool,
+  emptyOsdMap,
+  osdBoot,
+  osdMarkDown,
+  osdSetWeight,
+  poolByName,
+  removePool,
+  setPoolField,
+  WEIGHT_IN,
+  type OsdMap,
+} from './maps/osdmap.js';
+import { computeDf, computeStatus, computePgStates } from './status.js';
+import {
+  MSG,
+  type MonCommand,
+  type MonCommandReply,
+  type MonHello,
+  type MonHelloReply,
+  type MonSubscribe,
+  type OsdBoot,
+  type OsdPgStats,
+} from '../proto/messages.js';
+import { pgIdString } from './maps/osdmap.js';
+
+export interface MonitorOptions {
+  readonly config: Config;
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly log: Logger;
+  readonly now?: () => string;
+}
+
+/** Subscribers get every new epoch; a bounded number keeps a runaway client from exhausting memory. */
+const MAX_SUBSCRIBERS = 10_000;
+
+export class Monitor {
+  private map!: OsdMap;
+  private store!: MonStore;
+  private server!: Awaited<ReturnType<typeof listen>>;
+  private readonly subscribers = new Set<Connection>();
+  private readonly reports = new Map<number, OsdPgStats>();
+  /** OSD id → its monitor session: a dropped session marks the OSD down (fast local detection). */
+  private readonly osdSessions = new Map<number, Connection>();
+  /** Map changes are serialised: one epoch at a time, each durable before the next starts. */
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly allowPoolDelete: boolean;
+  private runtimeAllowPoolDelete: boolean | undefined;
+  private readonly now: () => string;
+
+  constructor(private readonly opts: MonitorOptions) {
+    this.allowPoolDelete = opts.config.get('mon_allow_pool_delete');
+    this.now = opts.now ?? (() => new Date().toISOString());
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
+  get osdMap(): OsdMap {
+    return this.map;
+  }
+
+  async start(): Promise<void> {
+    this.store = new MonStore(join(this.opts.dataDir, 'store.lmdb'));
+    const last = this.store.lastCommitted();
+    if (last > 0) {
+      const loaded = this.store.loadMap(last);
+      invariant(loaded !== undefined && loaded.epoch === last, `osdmap epoch ${last} is stored`);
+      this.map = loaded;
+    } else {
+      const fsid = this.opts.config.get('fsid');
+      if (fsid === '') throw RadosError.from('EINVAL', 'fsid must be set in sepia.conf to create a new monitor');
+      this.map = emptyOsdMap(fsid, this.now(), 'osd');
+      await this.store.commitMap(this.map);
+    }
+    const allow = this.store.getValue('mon_allow_pool_delete');
+    if (typeof allow === 'boolean') this.runtimeAllowPoolDelete = allow;
+    this.server = await listen({
+      host: this.opts.host,
+      port: this.opts.port,
+      log: (level, msg) => this.opts.log.log(level, msg),
+      handler: {
+        onRequest: (type, body, ctx) => this.onRequest(type, body, ctx.conn),
+        onClose: (conn) => this.onClose(conn),
+      },
+    });
+    // Every OSD starts down until it boots again: a restarted monitor has no live sessions.
+    const liveless = this.map.osds.filter((o) => o.up);
+    for (const o of liveless) await this.propose((m) => osdMarkDown(m, this.now(), o.id));
+    this.opts.log.info(`mon listening on ${this.opts.host}:${this.server.port}, osdmap e${this.map.epoch}`);
+  }
+
+  async stop(): Promise<void> {
+    await this.server.close();
+    await this.chain.catch(() => undefined);
+    await this.store.close();
+  }
+
+  /** Applies a change, persists the new epoch, then publishes it. Serialised. */
+  private propose(change: (m: OsdMap) => OsdMap): Promise<OsdMap> {
+    const run = async (): Promise<OsdMap> => {
+      const nextMap = change(this.map);
+      if (nextMap === this.map) return this.map;
+      invariant(nextMap.epoch === this.map.epoch + 1, 'a change advances the epoch by one');
+      await this.store.commitMap(nextMap);
+      this.map = nextMap;
+      this.publish();
+      return nextMap;
+    };
+    const result = this.chain.then(run, run);
+    this.chain = result.catch(() => undefined);
+    return result;
+  }
+
+  private publish(): void {
+    for (const conn of this.subscribers) {
+      if (conn.closed) this.subscribers.delete(conn);
+      else conn.send(MSG.OSDMAP, { map: this.map });
+    }
+  }
+
+  private onClose(conn: Connection): void {
+    this.subscribers.delete(conn);
+    for (const [id, session] of this.osdSessions) {
+      if (session !== conn) continue;
+      this.osdSessions.delete(id);
+      this.reports.delete(id);
+      this.opts.log.info(`osd.${id} session closed; marking down`);
+      void this.propose((m) => osdMarkDown(m, this.now(), id)).catch((err: unknown) =>
+        this.opts.log.error(`marking osd.${id} down failed: ${String(err)}`),
+      );
+    }
+  }
+
+  private async onRequest(type: string, body: unknown, conn: Connection): Promise<unknown> {
+    switch (type) {
+      case MSG.MON_HELLO:
+        return this.hello(body as MonHello);
+      case MSG.MON_SUBSCRIBE: {
+        const sub = body as MonSubscribe;
+        if (this.subscribers.size >= MAX_SUBSCRIBERS) throw RadosError.from('EAGAIN', 'too many subscribers');
+        this.subscribers.add(conn);
+        return { map: sub.sinceEpoch < this.map.epoch ? this.map : undefined };
+      }
+      case MSG.MON_GET_MAP:
+        return { map: this.map };
+      case MSG.OSD_BOOT:
+        if (!isBoot(body)) throw RadosError.from('EINVAL', 'malformed osd boot');
+        return this.boot(body, conn);
+      case MSG.OSD_PG_STATS: {
+        if (!isPgStats(body)) throw RadosError.from('EINVAL', 'malformed pg stats');
+        const stats = body;
+        this.reports.set(stats.id, stats);
+        return { ok: true };
+      }
+      case MSG.OSD_STOPPING: {
+        const { id } = body as { id: number };
+        this.osdSessions.delete(id);
+        this.reports.delete(id);
+        await this.propose((m) => osdMarkDown(m, this.now(), id));
+        return { ok: true };
+      }
+      case MSG.MON_COMMAND:
+        if (typeof body !== 'object' || body === null || typeof (body as { prefix?: unknown }).prefix !== 'string') {
+          throw RadosError.from('EINVAL', 'malformed monitor command');
+        }
+        return this.command(body as MonCommand);
+      default:
+        throw RadosError.from('EOPNOTSUPP', `unknown monitor request '${type}'`);
+    }
+  }
+
+  private async hello(hello: MonHello): Promise<MonHelloReply> {
+    if (hello.entityType === 'osd') return { globalId: hello.id, fsid: this.map.fsid };
+    // Client ids are unique for the cluster's lifetime, like Ceph's global_id (client.4123).
+    const id = Math.max(this.store.getCounter('global_id'), 4095) + 1;
+    await this.store.setCounter('global_id', id);
+    return { globalId: id, fsid: this.map.fsid };
+  }
+
+  private async boot(boot: OsdBoot, conn: Connection): Promise<{ epoch: number }> {
+    const previous = this.osdSessions.get(boot.id);
+    if (previous !== undefined && previous !== conn && !previous.closed) previous.close();
+    this.osdSessions.set(boot.id, conn);
+    this.subscribers.add(conn);
+    const map = await this.propose((m) => osdBoot(m, this.now(), boot));
+    this.opts.log.info(`osd.${boot.id} booted at ${boot.addr} (e${map.epoch})`);
+    return { epoch: map.epoch };
+  }
+
+  private poolDeleteAllowed(): boolean {
+    return this.runtimeAllowPoolDelete ?? this.allowPoolDelete;
+  }
+
+  private async command(cmd: MonCommand): Promise<MonCommandReply> {
+    try {
+      return await this.runCommand(cmd);
+    } catch (err) {
+      if (RadosError.is(err)) return { ret: -err.errno, outs: err.message.replace(/: \(\d+\) .*$/, '') };
+      throw err;
+    }
+  }
+
+  private async runCommand(cmd: MonCommand): Promise<MonCommandReply> {
+    const str = (k: string): string => {
+      const v = cmd[k];
+      if (typeof v !== 'string' || v === '') throw RadosError.from('EINVAL', `missing required argument '${k}'`);
+      return v;
+    };
+    const num = (k: string, fallback: number): number => {
+      const v = cmd[k];
+      if (v === undefined) return fallback;
+      const n = typeof v === 'number' ? v : Number(v);
+      if (!Number.isInteger(n)) throw RadosError.from('EINVAL', `'${String(v)}' is not an integer for ${k}`);
+      return n;
+    };
+    const cfg = this.opts.config;
+    switch (cmd.prefix) {
+      case 'osd pool create': {
+        const name = str('pool');
+        if (poolByName(this.map, name)) return { ret: 0, outs: `pool '${name}' already exists` };
+        const pgNum = num('pg_num', cfg.get('osd_pool_default_pg_num'));
+        await this.propose((m) =>
+          createPool(m, this.now(), {
+            name,
+            pgNum: pgNum > 0 ? pgNum : cfg.get('osd_pool_default_pg_num'),
+            pgpNum: num('pgp_num', cfg.get('osd_pool_default_pgp_num')),
+            size: num('size', cfg.get('osd_pool_default_size')),
+            minSize: num('min_size', cfg.get('osd_pool_default_min_size')),
+          }),
+        );
+        return { ret: 0, outs: `pool '${name}' created` };
+      }
+      case 'osd pool create exclusive': {
+        // librados pool_create: EEXIST when the name is taken.
+        const name = str('pool');
+        await this.propose((m) =>
+          createPool(m, this.now(), {
+            name,
+            pgNum: cfg.get('osd_pool_default_pg_num'),
+            pgpNum: cfg.get('osd_pool_default_pgp_num'),
+            size: cfg.get('osd_pool_default_size'),
+            minSize: cfg.get('osd_pool_default_min_size'),
+          }),
+        );
+        return { ret: 0, outs: `pool '${name}' created` };
+      }
+      case 'osd pool rm':
+      case 'osd pool delete': {
+        const name = str('pool');
+        const pool = poolByName(this.map, name);
+        if (!pool) return { ret: cmd['strict'] === true ? -ERRNO.ENOENT : 0, outs: `pool '${name}' does not exist` };
+        if (cmd['pool2'] !== name || cmd['yes_i_really_really_mean_it'] !== true) {
+          return {
+            ret: -ERRNO.EPERM,
+            outs:
+              `WARNING: this will *PERMANENTLY DESTROY* all data stored in pool ${name}.  If you are *ABSOLUTELY CERTAIN* ` +
+              'that is what you want, pass the pool name *twice*, followed by --yes-i-really-really-mean-it.',
+          };
+        }
+        if (!this.poolDeleteAllowed()) {
+          return {
+            ret: -ERRNO.EPERM,
+            outs: 'pool deletion is disabled; you must first set the mon_allow_pool_delete config option to true before you can destroy a pool',
+          };
+        }
+        await this.propose((m) => removePool(m, this.now(), name));
+        return { ret: 0, outs: `pool '${name}' removed` };
+      }
+      case 'osd pool ls':
+        return { ret: 0, outs: '', out: this.map.pools.map((p) => p.name) };
+      case 'osd pool set': {
+        const name = str('pool');
+        const variable = str('var');
+        if (variable !== 'size' && variable !== 'min_size') {
+          return { ret: -ERRNO.EINVAL, outs: `unrecognized variable '${variable}'` };
+        }
+        const value = num('val', Number.NaN);
+        await this.propose((m) => setPoolField(m, this.now(), name, variable, value));
+        return { ret: 0, outs: `set pool ${poolByName(this.map, name)?.id ?? '?'} ${variable} to ${value}` };
+      }
+      case 'osd pool get': {
+        const pool = poolByName(this.map, str('pool'));
+        if (!pool) return { ret: -ERRNO.ENOENT, outs: `unrecognized pool '${String(cmd['pool'])}'` };
+        return { ret: 0, outs: '', out: pool };
+      }
+      case 'osd dump':
+      case 'osd tree':
+      case 'osd getmap':
+        return { ret: 0, outs: '', out: this.map };
+      case 'osd out':
+      case 'osd in': {
+        const ids = (cmd['ids'] as unknown[] | undefined)?.map(Number) ?? [];
+        const done: number[] = [];
+        for (const id of ids) {
+          if (!this.map.osds.some((o) => o.id === id)) return { ret: -ERRNO.ENOENT, outs: `osd.${id} does not exist` };
+          await this.propose((m) => osdSetWeight(m, this.now(), id, cmd.prefix === 'osd out' ? 0 : WEIGHT_IN));
+          done.push(id);
+        }
+        return { ret: 0, outs: `marked ${cmd.prefix === 'osd out' ? 'out' : 'in'} ${done.map((i) => `osd.${i}`).join(', ')}. ` };
+      }
+      case 'osd down': {
+        const ids = (cmd['ids'] as unknown[] | undefined)?.map(Number) ?? [];
+        for (const id of ids) await this.propose((m) => osdMarkDown(m, this.now(), id));
+        return { ret: 0, outs: `marked down ${ids.map((i) => `osd.${i}`).join(', ')}. ` };
+      }
+      case 'status':
+        return { ret: 0, outs: '', out: computeStatus(this.map, this.reports) };
+      case 'df':
+        return { ret: 0, outs: '', out: { pools: computeDf(this.map, this.reports), status: computeStatus(this.map, this.reports) } };
+      case 'pg dump': {
+        const pgs = [...computePgStates(this.map, this.reports).values()].map((p) => ({ pgid: pgIdString(p.pool, p.ps), ...p }));
+        return { ret: 0, outs: '', out: pgs };
+      }
+      case 'config set': {
+        const name = str('name');
+        if (name.replace(/[ -]/g, '_') !== 'mon_allow_pool_delete') {
+          return { ret: -ERRNO.EINVAL, outs: `unrecognized config option '${name}'` };
+        }
+        const value = String(cmd['value']).toLowerCase();
+        this.runtimeAllowPoolDelete = value === 'true' || value === '1' || value === 'yes';
+        await this.store.setValue('mon_allow_pool_delete', this.runtimeAllowPoolDelete);
+        return { ret: 0, outs: '' };
+      }
+      default:
+        return { ret: -ERRNO.EINVAL, outs: `unknown command '${cmd.prefix}'` };
+    }
+  }
+}
+
+function isBoot(v: unknown): v is OsdBoot {
+  if (typeof v !== 'object' || v === null) return false;
+  const b = v as Record<string, unknown>;
+  return Number.isSafeInteger(b['id']) && (b['id'] as number) >= 0 && (b['id'] as number) < 1_000_000 &&
+    typeof b['addr'] === 'string' && typeof b['host'] === 'string' && typeof b['uuid'] === 'string';
+}
+
+function isPgStats(v: unknown): v is OsdPgStats {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as Record<string, unknown>;
+  const store = s['store'] as Record<string, unknown> | undefined;
+  return Number.isSafeInteger(s['id']) && Array.isArray(s['pgs']) && Array.isArray(s['poolIo']) &&
+    typeof store === 'object' && store !== null && typeof store['usedBytes'] === 'number' &&
+    (s['pgs'] as unknown[]).every((p) => typeof p === 'object' && p !== null && typeof (p as Record<string, unknown>)['state'] === 'string');
+}

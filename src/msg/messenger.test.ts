@@ -1,0 +1,440 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { RadosError } from '../core/errors.js';
+import { FrameKind, encodeMessage } from '../codec/frame.js';
+import { tcpTransport } from '../io/tcp.js';
+import { connect, listen, type Connection, type Listener, type LogLevel, type MessageHandler } from './messenger.js';
+
+const HOST = '127.0.0.1';
+const TEST_TIMEOUT = { timeout: 20_000 };
+
+/** Condition variable for tests: `until(pred)` resolves once `changed()` has made pred true. */
+class Watch {
+  private waiters: Array<{ pred: () => boolean; resolve: () => void }> = [];
+  changed(): void {
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.pred()) return true;
+      w.resolve();
+      return false;
+    });
+  }
+  until(pred: () => boolean): Promise<void> {
+    if (pred()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ pred, resolve }));
+  }
+}
+
+function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+async function expectErrno(promise: Promise<unknown>, code: string): Promise<RadosError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(RadosError.is(error), `expected RadosError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    return error;
+  }
+  assert.fail(`expected ${code}, got success`);
+}
+
+const echo: MessageHandler = {
+  onRequest: (type, body) => ({ type, body }),
+};
+
+async function withServer(handler: MessageHandler, fn: (server: Listener) => Promise<void>, limits = {}): Promise<void> {
+  const server = await listen({ host: HOST, port: 0, handler, limits });
+  try {
+    await fn(server);
+  } finally {
+    await server.close();
+  }
+}
+
+describe('messenger over TCP', () => {
+  test('a request gets its reply, payload bytes intact', TEST_TIMEOUT, async () => {
+    await withServer(echo, async (server) => {
+      const conn = connect({ host: HOST, port: server.port });
+      const data = Buffer.alloc(1024 * 1024, 0x5a);
+      data.write('head', 0);
+      const reply = await conn.request<{ type: string; body: { oid: string; data: Buffer } }>('osd_op', { oid: 'o', data });
+      assert.equal(reply.type, 'osd_op');
+      assert.equal(reply.body.oid, 'o');
+      assert.ok(Buffer.isBuffer(reply.body.data));
+      assert.ok(reply.body.data.equals(data));
+      assert.equal(conn.peer, `${HOST}:${server.port}`);
+      conn.close();
+    });
+  });
+
+  test('1,000 concurrent requests each get their own reply', TEST_TIMEOUT, async () => {
+    const handler: MessageHandler = { onRequest: async (_type, body) => ({ n: (body as { n: number }).n * 2 }) };
+    await withServer(handler, async (server) => {
+      const conn = connect({ host: HOST, port: server.port });
+      const replies = await Promise.all(Array.from({ length: 1000 }, (_, n) => conn.request<{ n: number }>('double', { n })));
+      replies.forEach((reply, n) => assert.equal(reply.n, n * 2));
+      assert.equal(conn.stats().inflight_requests, 0);
+      assert.equal(conn.stats().inflight_bytes, 0);
+      conn.close();
+    });
+  });
+
+  test('handler errors reach the caller as the same errno and message; other throws become EIO', TEST_TIMEOUT, async () => {
+    const handler: MessageHandler = {
+      onRequest: (type) => {
+        if (type === 'missing') throw RadosError.from('ENOENT', 'stat pool 1 obj o');
+        if (type === 'busy') return Promise.reject(RadosError.from('EBUSY', 'lock o'));
+        throw new TypeError('oops');
+      },
+    };
+    await withServer(handler, async (server) => {
+      const conn = connect({ host: HOST, port: server.port });
+      const missing = await expectErrno(conn.request('missing', {}), 'ENOENT');
+      assert.equal(missing.errno, 2);
+      assert.equal(missing.message, RadosError.from('ENOENT', 'stat pool 1 obj o').message);
+      await expectErrno(conn.request('busy', {}), 'EBUSY');
+      const io = await expectErrno(conn.request('crash', {}), 'EIO');
+      assert.match(io.message, /oops/);
+      conn.close();
+    });
+  });
+
+  test('an endpoint without onRequest answers EOPNOTSUPP, and servers can call clients back', TEST_TIMEOUT, async () => {
+    const gotClientReply = deferred<unknown>();
+    const handler: MessageHandler = {
+      onRequest: async (type, _body, ctx) => {
+        if (type === 'call-me-back') gotClientReply.resolve(await ctx.conn.request('ping', { from: 'server' }));
+        return 'ok';
+      },
+    };
+    await withServer(handler, async (server) => {
+      const plain = connect({ host: HOST, port: server.port });
+      await plain.request('hello', {});
+      const [serverSide] = server.connections();
+      assert.ok(serverSide);
+      await expectErrno(serverSide.request('ping', {}), 'EOPNOTSUPP');
+      plain.close();
+
+      const answering = connect({ host: HOST, port: server.port, handler: { onRequest: (_t, body) => ({ pong: body }) } });
+      await answering.request('call-me-back', {});
+      assert.deepEqual(await gotClientReply.promise, { pong: { from: 'server' } });
+      answering.close();
+    });
+  });
+
+  test('oneway messages arrive in order, including ones sent before the link was up', TEST_TIMEOUT, async () => {
+    const seen: number[] = [];
+    const watch = new Watch();
+    const handler: MessageHandler = {
+      onMessage: (type, body) => {
+        assert.equal(type, 'note');
+        seen.push((body as { i: number }).i);
+        watch.changed();
+      },
+    };
+    await withServer(handler, async (server) => {
+      const conn = connect({ host: HOST, port: server.port });
+      for (let i = 0; i < 100; i++) conn.send('note', { i });
+      await watch.until(() => seen.length === 100);
+      assert.deepEqual(seen, Array.from({ length: 100 }, (_, i) => i));
+      conn.close();
+    });
+  });
+
+  test('timeout and abort reject ETIMEDOUT and ECANCELED, and the connection keeps working', TEST_TIMEOUT, async () => {
+    const hold = deferred();
+    const handler: MessageHandler = {
+      onRequest: async (type) => {
+        if (type === 'hang') await hold.promise;
+        return type;
+      },
+    };
+    await withServer(handler, async (server) => {
+      const conn = connect({ host: HOST, port: server.port });
+      await expectErrno(conn.request('hang', {}, { timeout_ms: 30 }), 'ETIMEDOUT');
+      const controller = new AbortController();
+      const aborted = conn.request('hang', {}, { signal: controller.signal });
+      controller.abort();
+      await expectErrno(aborted, 'ECANCELED');
+      await expectErrno(conn.request('x', {}, { signal: AbortSignal.abort() }), 'ECANCELED');
+      assert.equal(conn.stats().inflight_requests, 0);
+      hold.resolve(); // the late replies for forgotten tids are dropped
+      assert.equal(await conn.request('after', {}), 'after');
+      conn.close();
+    });
+  });
+
+  test('a request too big for a frame rejects EMSGSIZE without touching the link', TEST_TIMEOUT, async () => {
+    await withServer(echo, async (server) => {
+      const limits = { maxFrameBytes: 2 * 1024 * 1024, maxMetaBytes: 1024 * 1024 };
+      const conn = connect({ host: HOST, port: server.port, limits });
+      await expectErrno(conn.request('big', { data: Buffer.alloc(3 * 1024 * 1024) }), 'EMSGSIZE');
+      assert.equal(await conn.request('small', 1).then(() => 'ok'), 'ok');
+      conn.close();
+    });
+  });
+});
+
+describe('messenger link failures', () => {
+  test('requests in flight when the link drops reject ENOTCONN', TEST_TIMEOUT, async () => {
+    const arrived = deferred();
+    const handler: MessageHandler = {
+      onRequest: (type) => {
+        if (type === 'hang') {
+          arrived.resolve();
+          return new Promise(() => {});
+        }
+        return 'ok';
+      },
+    };
+    await withServer(handler, async (server) => {
+      const conn = connect({ host: HOST, port: server.port, reconnect: false });
+      const hanging = conn.request('hang', {});
+      await arrived.promise;
+      for (const serverSide of server.connections()) serverSide.close();
+      await expectErrno(hanging, 'ENOTCONN');
+      assert.ok(conn.closed);
+      await expectErrno(conn.request('later', {}), 'ENOTCONN');
+    });
+  });
+
+  test('after a server restart the client reconnects, onConnect fires again and requests flow', TEST_TIMEOUT, async () => {
+    const handler: MessageHandler = {
+      onRequest: (type, body) => (type === 'hang' ? new Promise(() => {}) : { type, body }),
+    };
+    let server = await listen({ host: HOST, port: 0, handler });
+    const port = server.port;
+    const watch = new Watch();
+    let connects = 0;
+    let closes = 0;
+    const conn = connect({
+      host: HOST, port,
+      handler: { onConnect: () => { connects++; watch.changed(); }, onClose: () => { closes++; watch.changed(); } },
+    });
+    try {
+      await watch.until(() => connects === 1);
+      await conn.request('one', {});
+      const sent = conn.request('hang', {});
+      await server.close();
+      await watch.until(() => closes === 1);
+      // It may or may not have run over there: the caller must decide, so it fails.
+      await expectErrno(sent, 'ENOTCONN');
+      assert.equal(conn.closed, false);
+      // Made while the server is down: waits for the next link instead of failing.
+      const queued = conn.request<{ type: string }>('queued', {});
+      server = await listen({ host: HOST, port, handler });
+      await watch.until(() => connects === 2);
+      assert.equal((await queued).type, 'queued');
+      assert.equal(conn.stats().reconnects, 1);
+    } finally {
+      conn.close();
+      await server.close();
+    }
+  });
+
+  test('connection refused rejects ECONNREFUSED without reconnect, and keeps retrying with it', TEST_TIMEOUT, async () => {
+    const probe = await listen({ host: HOST, port: 0, handler: echo });
+    const port = probe.port;
+    await probe.close();
+
+    const once = connect({ host: HOST, port, reconnect: false });
+    await expectErrno(once.request('x', {}), 'ECONNREFUSED');
+    assert.ok(once.closed);
+
+    const patient = connect({ host: HOST, port });
+    const waiting = patient.request<{ type: string }>('eventually', {});
+    // Refused dials happen while no one listens; the request just waits for the link.
+    const server = await listen({ host: HOST, port, handler: echo });
+    try {
+      assert.equal((await waiting).type, 'eventually');
+    } finally {
+      patient.close();
+      await server.close();
+    }
+  });
+
+  test('close() fails waiting, queued and sent requests with ENOTCONN and fires onClose', TEST_TIMEOUT, async () => {
+    const handler: MessageHandler = { onRequest: () => new Promise(() => {}) };
+    await withServer(handler, async (server) => {
+      const closed = deferred();
+      const opened = deferred();
+      const conn = connect({
+        host: HOST, port: server.port,
+        limits: { maxInflightRequests: 1 },
+        handler: { onConnect: () => opened.resolve(), onClose: () => closed.resolve() },
+      });
+      await opened.promise;
+      const sent = conn.request('a', {});
+      const waiting = conn.request('b', {});
+      assert.equal(conn.stats().waiting_requests, 1);
+      conn.close();
+      await expectErrno(sent, 'ENOTCONN');
+      await expectErrno(waiting, 'ENOTCONN');
+      await closed.promise;
+      assert.deepEqual({ ...conn.stats(), reconnects: 0 }, {
+        state: 'closed', inflight_requests: 0, inflight_bytes: 0, waiting_requests: 0,
+        recv_unreplied_bytes: 0, recv_paused: false, reconnects: 0,
+      });
+    });
+  });
+
+  test('a malformed frame closes that connection only; other clients keep being served', TEST_TIMEOUT, async () => {
+    const logs: Array<[LogLevel, string]> = [];
+    const server = await listen({ host: HOST, port: 0, handler: echo, log: (level, msg) => logs.push([level, msg]) });
+    const good = connect({ host: HOST, port: server.port });
+    try {
+      await good.request('before', {});
+      for (const garbage of [
+        Buffer.from('GET / HTTP/1.1\r\nHost: sepia\r\n\r\n'),
+        (() => { const f = Buffer.concat(encodeMessage(FrameKind.request, 1, 'x', {})); f[12] = f[12]! ^ 0xff; return f; })(),
+        (() => { const f = Buffer.alloc(40); f.writeUInt32BE(0x53455049, 0); f[4] = 1; f[5] = 1; f.writeUInt16BE(65535, 20); return f; })(),
+      ]) {
+        const closedByServer = deferred<Error | undefined>();
+        const raw = tcpTransport.connect(HOST, server.port, {
+          onConnect: () => raw.write([garbage]),
+          onData: () => assert.fail('the server must not answer garbage'),
+          onClose: (error) => closedByServer.resolve(error),
+        }, 5_000);
+        await closedByServer.promise;
+        // The healthy client is untouched and a newcomer is served too.
+        assert.deepEqual(await good.request('during', { k: 1 }), { type: 'during', body: { k: 1 } });
+        const fresh = connect({ host: HOST, port: server.port, reconnect: false });
+        assert.deepEqual(await fresh.request('new', 2), { type: 'new', body: 2 });
+        fresh.close();
+      }
+      assert.equal(good.stats().reconnects, 0);
+      assert.equal(logs.filter(([level, msg]) => level === 'warn' && /malformed frame/.test(msg)).length, 3);
+    } finally {
+      good.close();
+      await server.close();
+    }
+  });
+});
+
+describe('messenger backpressure', () => {
+  test('the sender never has more than maxInflightBytes in flight; the rest waits in order', TEST_TIMEOUT, async () => {
+    const payload_bytes = 16 * 1024;
+    const cap_bytes = 4 * payload_bytes + 4 * 200; // four requests with their headers fit, five do not
+    const total = 20;
+    const watch = new Watch();
+    const held: Array<() => void> = [];
+    let outstanding = 0;
+    let maxOutstanding = 0;
+    const order: number[] = [];
+    const handler: MessageHandler = {
+      onRequest: async (_type, body) => {
+        outstanding++;
+        maxOutstanding = Math.max(maxOutstanding, outstanding);
+        order.push((body as { i: number }).i);
+        const release = deferred();
+        held.push(release.resolve);
+        watch.changed();
+        await release.promise;
+        outstanding--;
+        return (body as { i: number }).i;
+      },
+    };
+    await withServer(handler, async (server) => {
+      const conn = connect({ host: HOST, port: server.port, limits: { maxInflightBytes: cap_bytes } });
+      const results = Array.from({ length: total }, (_, i) => conn.request<number>('w', { i, data: Buffer.alloc(payload_bytes, i) }));
+      assert.equal(conn.stats().inflight_requests, 4);
+      assert.ok(conn.stats().inflight_bytes <= cap_bytes);
+      assert.equal(conn.stats().waiting_requests, total - 4);
+      let released = 0;
+      while (released < total) {
+        const expected = Math.min(4, total - released);
+        await watch.until(() => held.length - released === expected);
+        assert.equal(outstanding, expected);
+        assert.ok(conn.stats().inflight_bytes <= cap_bytes);
+        // Release one at a time: each reply admits exactly the next waiting request.
+        held[released++]!();
+      }
+      assert.deepEqual(await Promise.all(results), Array.from({ length: total }, (_, i) => i));
+      assert.equal(maxOutstanding, 4);
+      assert.deepEqual(order, Array.from({ length: total }, (_, i) => i));
+      assert.equal(conn.stats().inflight_bytes, 0);
+      conn.close();
+    });
+  });
+
+  test('a single request larger than maxInflightBytes is still sent, alone', TEST_TIMEOUT, async () => {
+    await withServer(echo, async (server) => {
+      const conn = connect({ host: HOST, port: server.port, limits: { maxInflightBytes: 1024 } });
+      const big = conn.request('big', { data: Buffer.alloc(64 * 1024, 1) });
+      const small = conn.request('small', {});
+      assert.equal(conn.stats().inflight_requests, 1);
+      assert.equal(conn.stats().waiting_requests, 1);
+      await big;
+      await small;
+      conn.close();
+    });
+  });
+
+  test('the receiver stops reading while unreplied request bytes exceed its cap, and resumes', TEST_TIMEOUT, async () => {
+    const recv_cap_bytes = 64 * 1024;
+    const watch = new Watch();
+    const held: Array<() => void> = [];
+    let serverConn: Connection | undefined;
+    let sawPaused = false;
+    const handler: MessageHandler = {
+      onRequest: async (_type, body, ctx) => {
+        serverConn = ctx.conn;
+        if (ctx.conn.stats().recv_paused) sawPaused = true;
+        const release = deferred();
+        held.push(release.resolve);
+        watch.changed();
+        await release.promise;
+        return (body as { i: number }).i;
+      },
+    };
+    await withServer(handler, async (server) => {
+      const conn = connect({ host: HOST, port: server.port });
+      const results = Array.from({ length: 12 }, (_, i) => conn.request<number>('w', { i, data: Buffer.alloc(32 * 1024) }));
+      // Three 32 KiB requests exceed 64 KiB: the server must pause before taking them all.
+      await watch.until(() => held.length >= 3);
+      assert.ok(sawPaused || serverConn?.stats().recv_paused === true);
+      let released = 0;
+      while (released < 12) {
+        await watch.until(() => held.length > released);
+        held[released++]!();
+      }
+      assert.deepEqual(await Promise.all(results), Array.from({ length: 12 }, (_, i) => i));
+      assert.equal(serverConn?.stats().recv_paused, false);
+      conn.close();
+    }, { maxInflightRecvBytes: recv_cap_bytes });
+  });
+
+  test('the receive cap is shared by all connections of a listener', TEST_TIMEOUT, async () => {
+    const watch = new Watch();
+    const held: Array<() => void> = [];
+    const handler: MessageHandler = {
+      onRequest: async () => {
+        const release = deferred();
+        held.push(release.resolve);
+        watch.changed();
+        await release.promise;
+        return 'ok';
+      },
+    };
+    await withServer(handler, async (server) => {
+      const a = connect({ host: HOST, port: server.port });
+      const b = connect({ host: HOST, port: server.port });
+      // Each connection alone stays within 64 KiB (2 × 30 KiB); together they exceed it.
+      const results = [a, b].flatMap((conn) => [0, 1].map(() => conn.request('w', { data: Buffer.alloc(30 * 1024) })));
+      await watch.until(() => held.length >= 3);
+      assert.ok(server.connections().some((conn) => conn.stats().recv_paused));
+      let released = 0;
+      while (released < 4) {
+        await watch.until(() => held.length > released);
+        held[released++]!();
+      }
+      await Promise.all(results);
+      assert.ok(server.connections().every((conn) => !conn.stats().recv_paused));
+      a.close();
+      b.close();
+    }, { maxInflightRecvBytes: 64 * 1024 });
+  });
+});

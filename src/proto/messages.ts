@@ -1,0 +1,145 @@
+// Wire protocol: the message types and body shapes exchanged between clients, monitors and OSDs.
+// The messenger (src/msg) frames them; this file is the contract each side codes against.
+
+import type { OsdMap } from '../mon/maps/osdmap.js';
+import type { SubOp, SubOpResult, Timespec, TxnStep, ObjectMeta } from '../osd/ops/types.js';
+
+/** Message type names (the messenger carries the name in each frame's metadata). */
+export const MSG = {
+  // client/daemon → monitor
+  MON_HELLO: 'mon.hello',
+  MON_SUBSCRIBE: 'mon.subscribe',
+  MON_COMMAND: 'mon.command',
+  MON_GET_MAP: 'mon.get_map',
+  OSD_BOOT: 'osd.boot',
+  OSD_PG_STATS: 'osd.pg_stats',
+  OSD_STOPPING: 'osd.stopping',
+  // monitor → subscribers (oneway)
+  OSDMAP: 'osdmap',
+  // client → OSD
+  OSD_OP: 'osd.op',
+  OSD_PGLS: 'osd.pgls',
+  // OSD → OSD
+  OSD_REPOP: 'osd.repop',
+} as const;
+
+export interface MonHello {
+  readonly entityType: 'client' | 'osd';
+  /** OSD id, or -1 for clients (the monitor assigns a global id). */
+  readonly id: number;
+}
+export interface MonHelloReply {
+  readonly globalId: number;
+  readonly fsid: string;
+}
+
+export interface MonSubscribe {
+  /** Send the current map if newer than this epoch, then push every new epoch. */
+  readonly sinceEpoch: number;
+}
+
+/** A monitor command, Ceph style: { prefix: 'osd pool create', pool: 'p', pg_num: 8, ... }. */
+export interface MonCommand {
+  readonly prefix: string;
+  readonly [arg: string]: unknown;
+}
+export interface MonCommandReply {
+  /** 0 or negative errno. */
+  readonly ret: number;
+  /** Status text (Ceph's "outs"). */
+  readonly outs: string;
+  /** Structured result (JSON-able), when the command has one. */
+  readonly out?: unknown;
+}
+
+export interface OsdBoot {
+  readonly id: number;
+  readonly addr: string;
+  readonly host: string;
+  readonly uuid: string;
+}
+
+export interface PgStat {
+  readonly pool: number;
+  readonly ps: number;
+  readonly state: string;
+  readonly objects: number;
+  readonly bytes: number;
+  readonly lastUpdate: number;
+}
+export interface OsdPgStats {
+  readonly id: number;
+  readonly epoch: number;
+  readonly pgs: readonly PgStat[];
+  readonly store: { readonly usedBytes: number; readonly objects: number; readonly totalBytes: number; readonly availBytes: number };
+  readonly poolIo: ReadonlyArray<{ pool: number; rdOps: number; rdBytes: number; wrOps: number; wrBytes: number }>;
+}
+
+export interface OsdOpRequest {
+  readonly pool: number;
+  readonly namespace: string;
+  readonly oid: string;
+  readonly locator: string;
+  readonly ops: readonly SubOp[];
+  /** OPERATION_FLAG bits. */
+  readonly flags: number;
+  readonly mtime: Timespec;
+  /** The client's map epoch when it targeted this OSD. */
+  readonly epoch: number;
+  /** (client global id, tid): unique per logical op, kept across resends for duplicate detection. */
+  readonly reqid: readonly [number, number];
+}
+
+export interface OsdOpReply {
+  readonly ret: number;
+  readonly version: number;
+  readonly results: readonly SubOpResult[];
+  /** Set when the OSD is not the primary for this PG at its epoch: retry with a map ≥ this epoch. */
+  readonly retryEpoch?: number;
+}
+
+export interface OsdPglsRequest {
+  readonly pool: number;
+  readonly ps: number;
+  /** Opaque cursor returned by a previous reply, or undefined to start. */
+  readonly cursor: unknown;
+  readonly max: number;
+  /** Namespace filter; ALL_NSPACES ("\x01") lists every namespace. */
+  readonly namespace: string;
+  readonly epoch: number;
+}
+export interface OsdPglsReply {
+  readonly entries: ReadonlyArray<{ readonly namespace: string; readonly oid: string; readonly locator: string }>;
+  /** undefined when this PG is exhausted. */
+  readonly cursor: unknown;
+  readonly retryEpoch?: number;
+}
+
+/** Primary → replica: apply this transaction for one object in PG (pool, ps). */
+export interface OsdRepop {
+  readonly pool: number;
+  readonly ps: number;
+  readonly epoch: number;
+  readonly key: { readonly hash: number; readonly namespace: string; readonly oid: string; readonly locator: string };
+  readonly steps: readonly TxnStep[];
+  readonly meta: ObjectMeta | undefined;
+  readonly logEntry: PgLogEntry;
+}
+
+export interface PgLogEntry {
+  readonly version: number;
+  readonly epoch: number;
+  readonly reqid: readonly [number, number];
+  readonly oid: string;
+  readonly namespace: string;
+  readonly op: 'modify' | 'delete' | 'error';
+  readonly userVersion: number;
+  readonly ret: number;
+}
+
+export interface OsdMapMessage {
+  readonly map: OsdMap;
+}
+
+/** Namespace value that lists every namespace (librados LIBRADOS_ALL_NSPACES). */
+export const ALL_NSPACES = '\x01';

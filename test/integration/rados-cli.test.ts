@@ -1,0 +1,158 @@
+// `sepia rados` against a real cluster, checked against the transcript of Ceph 16.2.15's `rados`
+// (shared/spec/rados-cli.txt): same stdout, same stderr, same exit codes.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TestCluster } from './harness.js';
+import { runRados } from '../../src/cli/rados-cmd.js';
+import { memoryIo } from '../../src/cli/cli-io.js';
+
+const SEPIA = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+describe('sepia rados prints what Ceph prints', () => {
+  let cluster: TestCluster;
+  let inFile: string;
+
+  const rados = async (...args: string[]): Promise<{ out: string; err: string; rc: number; outBuf: Buffer }> => {
+    const io = memoryIo();
+    const rc = await runRados(['-c', cluster.confPath, ...args], io);
+    return { out: io.out(), err: io.err(), rc, outBuf: io.outBuf() };
+  };
+
+  before(async () => {
+    cluster = await TestCluster.start();
+    inFile = join(cluster.dir, 'in.txt');
+    writeFileSync(inFile, 'hello rados cli\n');
+    const r = await rados('mkpool', 'clitest');
+    assert.equal(r.out, 'successfully created pool clitest\n');
+  });
+
+  after(async () => {
+    await cluster?.destroy();
+  });
+
+  test('put, get, stat, ls and rm follow the transcript', async () => {
+    assert.deepEqual(await rados('-p', 'clitest', 'put', 'o', inFile), { out: '', err: '', rc: 0, outBuf: Buffer.alloc(0) });
+    const got = await rados('-p', 'clitest', 'get', 'o', '-');
+    assert.equal(got.out, 'hello rados cli\n');
+    const st = await rados('-p', 'clitest', 'stat', 'o');
+    assert.match(st.out, /^clitest\/o mtime \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000000[+-]\d{4}, size 16\n$/);
+    const st2 = await rados('-p', 'clitest', 'stat2', 'o');
+    assert.match(st2.out, /^clitest\/o mtime \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d{4}, size 16\n$/);
+    assert.equal((await rados('-p', 'clitest', 'ls')).out, 'o\n');
+    const missing = await rados('-p', 'clitest', 'stat', 'nosuchobj');
+    assert.deepEqual([missing.out, missing.err, missing.rc], ['', ' error stat-ing clitest/nosuchobj: (2) No such file or directory\n', 1]);
+    const gm = await rados('-p', 'clitest', 'get', 'missing-object', join(cluster.dir, 'none'));
+    assert.deepEqual([gm.err, gm.rc], ['error getting clitest/missing-object: (2) No such file or directory\n', 1]);
+    const rm = await rados('-p', 'clitest', 'rm', 'missing-object');
+    assert.deepEqual([rm.err, rm.rc], ['error removing clitest>missing-object: (2) No such file or directory\n', 1]);
+    const nofile = await rados('-p', 'clitest', 'put', 'o2', 'nosuchfile');
+    assert.deepEqual([nofile.err, nofile.rc], ['error reading input file nosuchfile: (2) No such file or directory\n', 0]);
+  });
+
+  test('pool errors, unknown commands and a missing conf file read as in Ceph', async () => {
+    for (const cmd of [['put', 'o', inFile], ['ls'], ['df']]) {
+      const r = await rados('-p', 'nosuchpool', ...cmd);
+      assert.deepEqual([r.out, r.err, r.rc], ['', 'error opening pool nosuchpool: (2) No such file or directory\n', 1]);
+    }
+    const f = await rados('frobnicate');
+    assert.deepEqual([f.err, f.rc], ['unrecognized command frobnicate; -h or --help for usage\nerror 22: (22) Invalid argument\n', 1]);
+    const ls = await rados('ls');
+    assert.deepEqual([ls.err, ls.rc], ['either pool name or pg id needs to be specified\n', 1]);
+    const io = memoryIo();
+    const rc = await runRados(['-c', 'nosuch.conf', 'lspools'], io);
+    assert.deepEqual([io.err(), rc], ['global_init: unable to open config file from search list nosuch.conf\n', 1]);
+  });
+
+  test('xattr commands print raw values and ENODATA errors', async () => {
+    assert.equal((await rados('-p', 'clitest', 'setxattr', 'o', 'user.color', 'blue')).rc, 0);
+    assert.deepEqual((await rados('-p', 'clitest', 'getxattr', 'o', 'user.color')).out, 'blue');
+    assert.equal((await rados('-p', 'clitest', 'listxattr', 'o')).out, 'user.color\n');
+    const e = await rados('-p', 'clitest', 'getxattr', 'o', 'user.nosuch');
+    assert.deepEqual([e.err, e.rc], ['error getting xattr clitest/o/user.nosuch: (61) No data available\n', 1]);
+    assert.equal((await rados('-p', 'clitest', 'rmxattr', 'o', 'user.color')).rc, 0);
+    assert.equal((await rados('-p', 'clitest', 'getxattr', 'o', 'user.color')).rc, 1);
+  });
+
+  test('omap commands print hexdumps exactly like Ceph', async () => {
+    await rados('-p', 'clitest', 'setomapval', 'o', 'k1', 'v1');
+    await rados('-p', 'clitest', 'setomapval', 'o', 'k2', 'v2');
+    await rados('-p', 'clitest', 'setomapheader', 'o', 'hdr-value');
+    assert.equal(
+      (await rados('-p', 'clitest', 'getomapheader', 'o')).out,
+      'header (9 bytes) :\n00000000  68 64 72 2d 76 61 6c 75  65                       |hdr-value|\n00000009\n\n',
+    );
+    assert.equal((await rados('-p', 'clitest', 'listomapkeys', 'o')).out, 'k1\nk2\n');
+    assert.equal(
+      (await rados('-p', 'clitest', 'listomapvals', 'o')).out,
+      'k1\nvalue (2 bytes) :\n00000000  76 31                                             |v1|\n00000002\n\n' +
+        'k2\nvalue (2 bytes) :\n00000000  76 32                                             |v2|\n00000002\n\n',
+    );
+    assert.equal(
+      (await rados('-p', 'clitest', 'getomapval', 'o', 'k1')).out,
+      'value (2 bytes) :\n00000000  76 31                                             |v1|\n00000002\n\n',
+    );
+    const nokey = await rados('-p', 'clitest', 'getomapval', 'o', 'nosuchkey');
+    assert.deepEqual([nokey.out, nokey.rc], ['No such key: clitest/o/nosuchkey\n', 1]);
+    const nobj = await rados('-p', 'clitest', 'listomapvals', 'nosuchobj');
+    assert.deepEqual([nobj.err, nobj.rc], ['error getting omap keys clitest/nosuchobj: (2) No such file or directory\n', 1]);
+    assert.equal((await rados('-p', 'clitest', 'rmomapkey', 'o', 'k1')).rc, 0);
+    assert.equal((await rados('-p', 'clitest', 'listomapkeys', 'o')).out, 'k2\n');
+    assert.equal((await rados('-p', 'clitest', 'clearomap', 'o')).rc, 0);
+    assert.equal((await rados('-p', 'clitest', 'listomapkeys', 'o')).out, '');
+  });
+
+  test('advisory lock commands print what Ceph prints', async () => {
+    await rados('-p', 'clitest', 'put', 'lk', inFile);
+    assert.deepEqual((await rados('-p', 'clitest', 'lock', 'get', 'lk', 'mylock')).rc, 0);
+    const busy = await rados('-p', 'clitest', 'lock', 'get', 'lk', 'mylock');
+    assert.deepEqual([busy.err, busy.rc], ['ERROR: failed locking: (16) Device or resource busy\nerror 16: (16) Device or resource busy\n', 1]);
+    assert.equal((await rados('-p', 'clitest', 'lock', 'list', 'lk')).out, '{"objname":"lk","locks":[{"name":"mylock"}]}');
+    const info = await rados('-p', 'clitest', 'lock', 'info', 'lk', 'mylock');
+    assert.match(
+      info.out,
+      /^\{"name":"mylock","type":"exclusive","tag":"","lockers":\[\{"name":"client\.\d+","cookie":"","description":"","expiration":"0\.000000","addr":"127\.0\.0\.1:\d+\/\d+"\}\]\}$/,
+    );
+    assert.equal((await rados('-p', 'clitest', 'lock', 'info', 'lk', 'nosuchlock')).out, '{"name":"nosuchlock","type":"none","tag":"","lockers":[]}');
+    const nl = await rados('-p', 'clitest', 'lock', 'list', 'nosuchobj');
+    assert.deepEqual([nl.err, nl.rc], ['ERROR: rados_list_locks(): (2) No such file or directory\nerror 2: (2) No such file or directory\n', 1]);
+    const ni = await rados('-p', 'clitest', 'lock', 'info', 'nosuchobj', 'mylock');
+    assert.deepEqual([ni.err, ni.rc], ['ERROR: rados_lock_get_lock_info(): (2) No such file or directory\nerror 2: (2) No such file or directory\n', 1]);
+  });
+
+  test('lspools and df show the pools in Ceph layout', async () => {
+    const pools = await rados('lspools');
+    assert.equal(pools.out, 'clitest\n');
+    const df = await rados('df');
+    const lines = df.out.split('\n');
+    assert.match(lines[0] ?? '', /^POOL_NAME +USED +OBJECTS +CLONES +COPIES +MISSING_ON_PRIMARY +UNFOUND +DEGRADED +RD_OPS +RD +WR_OPS +WR +USED COMPR +UNDER COMPR$/);
+    assert.match(lines[1] ?? '', /^clitest /);
+    assert.match(df.out, /\ntotal_objects +\d+\ntotal_used +[\d.]+ \w?i?B\ntotal_avail +[\d.]+ \w?i?B\ntotal_space +[\d.]+ \w?i?B\n$/);
+  });
+
+  test('the sepia binary runs rados, status and osd commands as separate processes', async () => {
+    await cluster.waitHealthy();
+    const run = (...args: string[]) => spawnSync(process.execPath, [SEPIA, '-c', cluster.confPath, ...args], { encoding: 'utf8' });
+    const ls = run('rados', 'lspools');
+    assert.equal(ls.status, 0, ls.stderr);
+    assert.equal(ls.stdout, 'clitest\n');
+    const status = run('status');
+    assert.equal(status.status, 0, status.stderr);
+    assert.match(status.stdout, /health: HEALTH_OK/);
+    assert.match(status.stdout, /osd: 3 osds: 3 up, 3 in/);
+    assert.match(status.stdout, /pgs: +32 active\+clean/);
+    const js = run('--format', 'json', 'status');
+    assert.equal(JSON.parse(js.stdout).osdmap.num_up_osds, 3);
+    const map = run('osd', 'map', 'clitest', 'o');
+    assert.match(map.stdout, /^osdmap e\d+ pool 'clitest' \(\d+\) object 'o' -> pg \d+\.[0-9a-f]+ \(\d+\.[0-9a-f]+\) -> up \(\[\d,\d,\d\], p\d\) acting \(\[\d,\d,\d\], p\d\)\n$/);
+    const rm = run('osd', 'pool', 'rm', 'clitest', 'clitest', '--yes-i-really-really-mean-it');
+    assert.equal(rm.status, 1);
+    assert.match(rm.stderr, /^Error EPERM: pool deletion is disabled/);
+    const help = run('rados', '--help');
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /^usage: sepia rados \[options\] \[commands\]/);
+  });
+});
