@@ -5,6 +5,7 @@ import { RadosError, ERRNO } from '../core/errors.js';
 import { parseHostPort } from '../core/config.js';
 import { connect, type Connection } from '../msg/index.js';
 import { delay } from '../io/clock.js';
+import type { StreamTransport } from '../io/tcp.js';
 import { locateObject, mapPg, osdById, poolById, type OsdMap, type PoolInfo } from '../mon/maps/osdmap.js';
 import { MSG, type OsdOpReply, type OsdPglsReply } from '../proto/messages.js';
 import type { SubOp, Timespec } from '../osd/ops/types.js';
@@ -18,6 +19,7 @@ export interface ObjecterOptions {
   readonly maxInflightBytes: number;
   readonly maxInflightOps: number;
   readonly now: () => Timespec;
+  readonly transport?: StreamTransport;
 }
 
 /** Retries are bounded: a PG that cannot be served for this many map changes fails the op. */
@@ -49,6 +51,7 @@ export class Objecter {
       port,
       reconnect: false,
       limits: { maxInflightBytes: this.opts.maxInflightBytes, maxInflightRequests: this.opts.maxInflightOps },
+      ...(this.opts.transport ? { transport: this.opts.transport } : {}),
     });
     this.conns.set(id, { addr: osd.addr, conn });
     return conn;

@@ -5,6 +5,7 @@ import { Config, parseConf, parseHostPort } from '../core/config.js';
 import { connect, type Connection } from '../msg/index.js';
 import { readTextIfExists } from '../io/files.js';
 import { realClock } from '../io/clock.js';
+import type { StreamTransport } from '../io/tcp.js';
 import type { OsdMap } from '../mon/maps/osdmap.js';
 import { MSG, type MonCommandReply, type MonHelloReply, type OsdMapMessage } from '../proto/messages.js';
 import { Objecter } from './objecter.js';
@@ -20,6 +21,8 @@ export interface ConnectOptions {
   /** Extra options, as on a command line (`--osd_op_timeout 5`). */
   readonly options?: Readonly<Record<string, string>>;
   readonly signal?: AbortSignal;
+  /** Byte-stream transport (default TCP; the simulator passes its own). */
+  readonly transport?: StreamTransport;
 }
 
 export interface PoolStat {
@@ -51,6 +54,7 @@ export class Rados {
   private constructor(
     private readonly config: Config,
     private readonly mon: Connection,
+    private readonly transport: StreamTransport | undefined,
   ) {}
 
   /** Connects to the monitor, registers, and waits for the first OSDMap. */
@@ -78,6 +82,7 @@ export class Rados {
       host,
       port,
       reconnect: true,
+      ...(opts.transport ? { transport: opts.transport } : {}),
       handler: {
         onConnect: (conn) => {
           void rados?.handshake(conn).then(ready, failed);
@@ -87,7 +92,7 @@ export class Rados {
         },
       },
     });
-    rados = new Rados(config, mon);
+    rados = new Rados(config, mon, opts.transport);
     const mount_ms = config.get('client_mount_timeout') * 1000;
     const timeout = AbortSignal.timeout(mount_ms);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
@@ -121,6 +126,7 @@ export class Rados {
           maxInflightBytes: this.config.get('objecter_inflight_op_bytes'),
           maxInflightOps: this.config.get('objecter_inflight_ops'),
           now: () => realClock.wall(),
+          ...(this.transport ? { transport: this.transport } : {}),
         });
       }
     };

@@ -6,6 +6,8 @@ import { invariant } from '../core/assert.js';
 import type { Config } from '../core/config.js';
 import { listen, type Connection } from '../msg/index.js';
 import type { Logger } from '../io/log.js';
+import type { Clock } from '../io/clock.js';
+import type { StreamTransport } from '../io/tcp.js';
 import { MonStore } from './store.js';
 import {
   createPool,
@@ -38,15 +40,27 @@ export interface MonitorOptions {
   readonly host: string;
   readonly port: number;
   readonly log: Logger;
+  /** Wall-clock ISO time for map stamps (injected by the simulator). */
   readonly now?: () => string;
+  /** Byte-stream transport (default TCP; the simulator passes its own). */
+  readonly transport?: StreamTransport;
+  /** Durable map store (default lmdb under dataDir; the simulator passes an in-memory one). */
+  readonly store?: MonMapStore;
+  readonly clock?: Clock;
 }
+
+/** What the monitor needs from its durable store. */
+export type MonMapStore = Pick<
+  MonStore,
+  'lastCommitted' | 'loadMap' | 'getCounter' | 'setCounter' | 'getValue' | 'setValue' | 'commitMap' | 'close'
+>;
 
 /** Subscribers get every new epoch; a bounded number keeps a runaway client from exhausting memory. */
 const MAX_SUBSCRIBERS = 10_000;
 
 export class Monitor {
   private map!: OsdMap;
-  private store!: MonStore;
+  private store!: MonMapStore;
   private server!: Awaited<ReturnType<typeof listen>>;
   private readonly subscribers = new Set<Connection>();
   private readonly reports = new Map<number, OsdPgStats>();
@@ -72,7 +86,7 @@ export class Monitor {
   }
 
   async start(): Promise<void> {
-    this.store = new MonStore(join(this.opts.dataDir, 'store.lmdb'));
+    this.store = this.opts.store ?? new MonStore(join(this.opts.dataDir, 'store.lmdb'));
     const last = this.store.lastCommitted();
     if (last > 0) {
       const loaded = this.store.loadMap(last);
@@ -89,6 +103,7 @@ export class Monitor {
     this.server = await listen({
       host: this.opts.host,
       port: this.opts.port,
+      ...(this.opts.transport ? { transport: this.opts.transport } : {}),
       log: (level, msg) => this.opts.log.log(level, msg),
       handler: {
         onRequest: (type, body, ctx) => this.onRequest(type, body, ctx.conn),

@@ -10,6 +10,7 @@ import { parseHostPort } from '../core/config.js';
 import { connect, listen, type Connection } from '../msg/index.js';
 import type { Logger } from '../io/log.js';
 import type { Clock, Timer } from '../io/clock.js';
+import type { StreamTransport } from '../io/tcp.js';
 import { diskUsage } from '../io/files.js';
 import { locateObject, mapPg, osdById, poolById, type OsdMap } from '../mon/maps/osdmap.js';
 import {
@@ -38,6 +39,12 @@ export interface OsdOptions {
   readonly dataDir: string;
   readonly log: Logger;
   readonly clock: Clock;
+  /** Byte-stream transport (default TCP; the simulator passes its own). */
+  readonly transport?: StreamTransport;
+  /** Source of this OSD's uuid on first start (the simulator makes it deterministic). */
+  readonly uuid?: () => string;
+  /** Host name for the CRUSH map (default: this machine's). */
+  readonly host?: string;
 }
 
 /** Bounds (TigerBeetle style: every queue has a limit). */
@@ -102,7 +109,7 @@ export class Osd {
       if (fsid !== '' && superblock.fsid !== fsid) throw RadosError.from('EINVAL', `store belongs to cluster ${superblock.fsid}`);
       this.uuid = superblock.uuid;
     } else {
-      this.uuid = randomUUID();
+      this.uuid = (this.opts.uuid ?? randomUUID)();
       await store.apply({ objects: [], meta: [{ key: 'superblock', value: { osdId: this.opts.id, fsid, uuid: this.uuid } }] });
     }
     for (const { pool, ps } of store.listPgs()) this.loadPg(pool, ps);
@@ -113,6 +120,7 @@ export class Osd {
       port: bind.port,
       log: (level, msg) => log.log(level, msg),
       limits: { maxInflightRecvBytes: config.get('osd_client_message_size_cap') },
+      ...(this.opts.transport ? { transport: this.opts.transport } : {}),
       handler: { onRequest: (type, body, ctx) => this.onRequest(type, body, ctx.conn) },
     });
     const addr = `${bind.host}:${this.server.port}`;
@@ -123,6 +131,7 @@ export class Osd {
       host: monAddr.host,
       port: monAddr.port,
       reconnect: true,
+      ...(this.opts.transport ? { transport: this.opts.transport } : {}),
       log: (level, msg) => log.log(level, msg),
       handler: {
         onConnect: (conn) => {
@@ -140,7 +149,7 @@ export class Osd {
 
   private async bootWithMonitor(conn: Connection, addr: string): Promise<void> {
     await conn.request<MonHelloReply>(MSG.MON_HELLO, { entityType: 'osd', id: this.opts.id });
-    const host = hostname();
+    const host = this.opts.host ?? hostname();
     await conn.request(MSG.OSD_BOOT, { id: this.opts.id, addr, host, uuid: this.uuid });
     const { map } = await conn.request<{ map: OsdMap }>(MSG.MON_GET_MAP, {});
     this.handleMap(map);
@@ -238,7 +247,13 @@ export class Osd {
     const existing = this.peers.get(id);
     if (existing && existing.addr === osd.addr && !existing.conn.closed) return existing.conn;
     const { host, port } = parseHostPort(osd.addr, 0);
-    const conn = connect({ host, port, reconnect: false, log: (l, m) => this.opts.log.log(l, m) });
+    const conn = connect({
+      host,
+      port,
+      reconnect: false,
+      log: (l, m) => this.opts.log.log(l, m),
+      ...(this.opts.transport ? { transport: this.opts.transport } : {}),
+    });
     this.peers.set(id, { addr: osd.addr, conn });
     return conn;
   }
