@@ -25,13 +25,37 @@ const SECONDS = quick ? 2 : 30;
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = join(here, '..', '..');
 
-function rssPeak_MiB(pid: number): number {
+function procStatus_MiB(pid: number, field: 'VmHWM' | 'RssAnon' | 'VmRSS'): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const m = /VmHWM:\s+(\d+) kB/.exec(status);
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
     return m ? Number(m[1]) / 1024 : 0;
   } catch {
     return 0;
+  }
+}
+
+/**
+ * Samples each OSD's anonymous resident memory (heap, buffers) while the suite runs. lmdb's
+ * mmap'd file pages also count in VmRSS but are page cache the kernel can drop, so both are
+ * reported: the peak of RssAnon and the kernel's own VmHWM (peak total RSS).
+ */
+class MemorySampler {
+  private readonly peakAnon = new Map<string, number>();
+  private readonly timer: ReturnType<typeof setInterval>;
+  constructor(private readonly daemons: () => Array<{ name: string; pid: number | undefined }>) {
+    this.timer = setInterval(() => this.sample(), 250);
+  }
+  sample(): void {
+    for (const d of this.daemons()) {
+      if (!d.pid || !d.name.startsWith('osd.')) continue;
+      this.peakAnon.set(d.name, Math.max(this.peakAnon.get(d.name) ?? 0, procStatus_MiB(d.pid, 'RssAnon')));
+    }
+  }
+  stop(): Map<string, number> {
+    clearInterval(this.timer);
+    this.sample();
+    return this.peakAnon;
   }
 }
 
@@ -75,6 +99,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     await startLocalCluster({ dataDir: join(dir, 'data'), confPath, numOsds: 3, monPort: 0, extraConf: { log_level: 'warn' } });
     add({ name: 'sepia start to active+clean (fresh dir)', value: (performance.now() - t0) / 1000, unit: 's' });
+    const sampler = new MemorySampler(() => listDaemons(confPath));
     const rados = await Rados.connect({ conf: confPath });
     await rados.createPool('bench');
     const io = rados.ioctx('bench');
@@ -96,8 +121,11 @@ async function main(): Promise<void> {
     const omap = await omapBench(rados, quick ? 1 : 10);
     add({ name: '1 KiB omap set', value: omap.setPerSec, unit: 'ops/s' });
     add({ name: '1 KiB omap get', value: omap.getPerSec, unit: 'ops/s' });
+    const anon = sampler.stop();
     for (const d of listDaemons(confPath)) {
-      if (d.name.startsWith('osd.') && d.pid) add({ name: `${d.name} peak RSS`, value: rssPeak_MiB(d.pid), unit: 'MiB' });
+      if (!d.name.startsWith('osd.') || !d.pid) continue;
+      add({ name: `${d.name} peak anonymous RSS`, value: anon.get(d.name) ?? 0, unit: 'MiB', limit: '256 MiB target', ratio: (anon.get(d.name) ?? 0) / 256 });
+      add({ name: `${d.name} peak total RSS (incl. lmdb mmap)`, value: procStatus_MiB(d.pid, 'VmHWM'), unit: 'MiB' });
     }
     await rados.close();
     const crush = await benchCrush({ quick });
