@@ -123,6 +123,38 @@ describe('sepia rados prints what Ceph prints', () => {
     assert.deepEqual([ni.err, ni.rc], ['ERROR: rados_lock_get_lock_info(): (2) No such file or directory\nerror 2: (2) No such file or directory\n', 1]);
   });
 
+  test('rados bench writes, reads back and cleans up with Ceph\'s table and summary', async () => {
+    const none = await rados('-p', 'clitest', 'bench', '1', 'seq', '-t', '4');
+    assert.deepEqual(
+      [none.out, none.err, none.rc],
+      ['hints = 1\n', 'Must write data before running a read benchmark!\nerror during benchmark: (2) No such file or directory\nerror 2: (2) No such file or directory\n', 1],
+    );
+    const w = await rados('-p', 'clitest', 'bench', '1', 'write', '--no-cleanup', '-b', '4096', '-t', '4');
+    assert.equal(w.rc, 0, w.err);
+    const lines = w.out.split('\n');
+    assert.equal(lines[0], 'hints = 1');
+    assert.equal(lines[1], 'Maintaining 4 concurrent writes of 4096 bytes to objects of size 4096 for up to 1 seconds or 0 objects');
+    assert.match(lines[2] ?? '', /^Object prefix: benchmark_data_\S+_\d+$/);
+    assert.equal(lines[3], '  sec Cur ops   started  finished  avg MB/s  cur MB/s last lat(s)  avg lat(s)');
+    assert.equal(lines[4], '    0       0         0         0         0         0           -           0');
+    for (const label of ['Total time run:', 'Total writes made:', 'Write size:             4096', 'Object size:            4096', 'Bandwidth (MB/sec):', 'Average IOPS:', 'Average Latency(s):', 'Max latency(s):', 'Min latency(s):', 'p99 latency(s):']) {
+      assert.ok(w.out.includes(`\n${label}`), `summary has '${label}'`);
+    }
+    const made = Number(/Total writes made:\s+(\d+)/.exec(w.out)?.[1]);
+    assert.ok(made > 0);
+    const seq = await rados('-p', 'clitest', 'bench', '1', 'seq', '-t', '4');
+    assert.equal(seq.rc, 0, seq.err);
+    assert.match(seq.out, /\nTotal reads made:\s+\d+\nRead size:\s+4096\n/);
+    const rand = await rados('-p', 'clitest', 'bench', '1', 'rand', '-t', '4', '-f', 'json');
+    assert.equal(rand.rc, 0, rand.err);
+    const js = JSON.parse(rand.out.split('\n')[1] ?? '{}') as Record<string, string>;
+    assert.ok(Number(js['total_reads_made']) > 0);
+    assert.ok(Number(js['p99_latency']) >= Number(js['p50_latency']));
+    const clean = await rados('-p', 'clitest', 'cleanup');
+    assert.equal(clean.out, `Removed ${made} objects\n`);
+    assert.equal((await rados('-p', 'clitest', 'cleanup')).out, '');
+  });
+
   test('lspools and df show the pools in Ceph layout', async () => {
     const pools = await rados('lspools');
     assert.equal(pools.out, 'clitest\n');
