@@ -11,6 +11,7 @@ import { Rados, defaultConfPath } from '../client/rados.js';
 import type { ClusterStatus } from '../mon/status.js';
 import { registerOsdCommands } from './osd-cmd.js';
 import { runCrushtool } from './crushtool.js';
+import { registerThumbsCommands } from './thumbs-cmd.js';
 
 const program = new Command();
 program
@@ -72,6 +73,7 @@ program
   });
 
 registerOsdCommands(program, conf, json);
+registerThumbsCommands(program, conf);
 
 program
   .command('rados')

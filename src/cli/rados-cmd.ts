@@ -180,6 +180,12 @@ export async function runRados(argv: readonly string[], io: CliIo, defaults: { c
     io.stderr(`unrecognized command ${cmd}; -h or --help for usage\nerror 22: ${cephStrerror(ERRNO.EINVAL)}\n`);
     return 1;
   }
+  const format = opts.get('format');
+  if (format !== undefined && format !== 'json' && format !== 'json-pretty' && format !== 'plain') {
+    io.stderr(`unrecognized format: ${format}\n`);
+    // Ceph's rados returns -EINVAL from main here; the shell sees it as 234.
+    return 256 - ERRNO.EINVAL;
+  }
   const conf = opts.get('conf') ?? defaults.conf;
   let rados: Rados;
   try {
@@ -241,12 +247,14 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
   };
   const arg = (i: number): string => nargs[i] ?? usage();
   const json = opts.get('format')?.startsWith('json') === true;
+  const pretty = opts.get('format') === 'json-pretty';
+  /** Ceph's JSONFormatter output: compact without a final newline, pretty with one. */
+  const printJson = (value: CephJson): void => io.stdout(cephJson(value, pretty));
 
   switch (cmd) {
     case 'lspools': {
-      const pools = await rados.listPools();
-      if (json) io.stdout(`${JSON.stringify(pools.map((name) => ({ poolnum: rados.osdMap.pools.find((p) => p.name === name)?.id ?? 0, poolname: name })))}\n`);
-      else for (const p of pools) io.stdout(`${p}\n`);
+      // Ceph's rados prints the plain list whatever --format says.
+      for (const p of await rados.listPools()) io.stdout(`${p}\n`);
       return 0;
     }
     case 'mkpool': {
@@ -306,7 +314,7 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
       return 0;
     }
     case 'df':
-      return df(rados, poolName, json, io);
+      return df(rados, poolName, json ? printJson : undefined, io);
     case 'ls': {
       if (poolName === undefined) {
         io.stderr('either pool name or pg id needs to be specified\n');
@@ -315,12 +323,12 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
       const ioctx = await openPool();
       const wildcard = !opts.has('namespace') && opts.has('all') && !opts.has('default');
       if (wildcard) ioctx.setNamespace(ALL_NSPACES);
-      const objects: Array<{ namespace: string; name: string; locator?: string }> = [];
+      const objects: CephJson[] = [];
       for await (const o of ioctx.listObjects()) {
         if (json) objects.push({ namespace: o.namespace, name: o.name, ...(o.locator !== '' ? { locator: o.locator } : {}) });
         else io.stdout(`${wildcard ? `${o.namespace}\t` : ''}${o.name}${o.locator !== '' ? `\t${o.locator}` : ''}\n`);
       }
-      if (json) io.stdout(`${JSON.stringify(objects)}\n`);
+      if (json) printJson(objects);
       return 0;
     }
     case 'stat':
@@ -328,13 +336,13 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
       const ioctx = await openPool();
       const oid = arg(1);
       try {
-        const st = await ioctx.stat(oid);
-        const nsec = cmd === 'stat2' ? st.mtimeSpec.nsec : 0;
-        if (json) io.stdout(`${JSON.stringify({ pool: poolName, name: oid, mtime: utime(st.mtimeSpec.sec, nsec), size: st.size })}\n`);
-        else io.stdout(`${poolName ?? ''}/${oid} mtime ${utime(st.mtimeSpec.sec, nsec)}, size ${st.size}\n`);
+        // Ceph's stat has no formatted output; stat truncates the mtime to seconds, stat2 keeps it.
+        const st = await ioctx.stat2(oid);
+        const nsec = cmd === 'stat2' ? st.mtime.nsec : 0;
+        io.stdout(`${poolName ?? ''}/${prettify(oid)} mtime ${utime(st.mtime.sec, nsec)}, size ${st.size}\n`);
         return 0;
       } catch (err) {
-        io.stderr(` error stat-ing ${poolName ?? ''}/${oid}: ${errText(err)}\n`);
+        io.stderr(` error stat-ing ${poolName ?? ''}/${prettify(oid)}: ${errText(err)}\n`);
         return 1;
       }
     }
@@ -348,7 +356,7 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
         else await io.writeFile(outFile, data);
         return 0;
       } catch (err) {
-        io.stderr(`error getting ${poolName ?? ''}/${oid}: ${errText(err)}\n`);
+        io.stderr(`error getting ${poolName ?? ''}/${prettify(oid)}: ${errText(err)}\n`);
         return 1;
       }
     }
@@ -386,16 +394,19 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
             for (let off = OP_SIZE_BYTES; off < data.length; off += OP_SIZE_BYTES) {
               await ioctx.write(oid, data.subarray(off, off + OP_SIZE_BYTES), off);
             }
+          } else if (data.length === 0) {
+            // Ceph replaces the object with an empty one, then makes the hole up to the offset.
+            await ioctx.writeFull(oid, data);
+            if (base > 0) await ioctx.truncate(oid, base);
           } else {
-            for (let off = 0; off < data.length || off === 0; off += OP_SIZE_BYTES) {
+            for (let off = 0; off < data.length; off += OP_SIZE_BYTES) {
               await ioctx.write(oid, data.subarray(off, off + OP_SIZE_BYTES), base + off);
-              if (data.length === 0) break;
             }
           }
         }
         return 0;
       } catch (err) {
-        io.stderr(`error ${cmd === 'put' ? 'putting' : 'appending'} ${poolName ?? ''}/${oid}: ${errText(err)}\n`);
+        io.stderr(`error ${cmd === 'put' ? 'putting' : 'appending'} ${poolName ?? ''}/${prettify(oid)}: ${errText(err)}\n`);
         return 1;
       }
     }
@@ -415,7 +426,11 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
       try {
         await ioctx.truncate(oid, size);
       } catch (err) {
-        io.stderr(`error truncating oid ${oid} to ${size}: ${errText(err)}\n`);
+        // Ceph keeps the error as the command's result: a second line and exit status 1.
+        const text = errText(err);
+        io.stderr(`error truncating oid ${prettify(oid)} to ${size}: ${text}\n`);
+        io.stderr(`error ${RadosError.is(err) ? err.errno : 0}: ${text}\n`);
+        return 1;
       }
       return 0;
     }
@@ -426,7 +441,7 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
         await ioctx.create(oid, { exclusive: true });
         return 0;
       } catch (err) {
-        io.stderr(`error creating ${poolName ?? ''}/${oid}: ${errText(err)}\n`);
+        io.stderr(`error creating ${poolName ?? ''}/${prettify(oid)}: ${errText(err)}\n`);
         return 1;
       }
     }
@@ -437,7 +452,7 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
         await ioctx.create(oid, { exclusive: false });
         return 0;
       } catch (err) {
-        io.stderr(` error touch-ing ${poolName ?? ''}/${oid}: ${errText(err)}\n`);
+        io.stderr(` error touch-ing ${poolName ?? ''}/${prettify(oid)}: ${errText(err)}\n`);
         return 1;
       }
     }
@@ -449,7 +464,7 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
           await ioctx.remove(oid);
         } catch (err) {
           const ns = opts.get('namespace');
-          io.stderr(`error removing ${poolName ?? ''}>${ns ? `${ns}/` : ''}${oid}: ${errText(err)}\n`);
+          io.stderr(`error removing ${poolName ?? ''}>${ns ? `${ns}/` : ''}${prettify(oid)}: ${errText(err)}\n`);
           return 1;
         }
       }
@@ -471,10 +486,10 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
         io.stderr(`error opening target pool ${target}: ${errText(err)}\n`);
         return 1;
       }
-      const tl = opts.get('target-locator');
-      if (tl !== undefined) targetCtx.setLocatorKey(tl);
-      const tn = opts.get('target-nspace');
-      if (tn !== undefined) targetCtx.setNamespace(tn);
+      const tl = opts.get('target-locator') ?? '';
+      if (tl !== '') targetCtx.setLocatorKey(tl);
+      const tn = opts.get('target-nspace') ?? '';
+      if (tn !== '') targetCtx.setNamespace(tn);
       try {
         await targetCtx.operate(
           dst,
@@ -495,7 +510,7 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
         await ioctx.setXattr(oid, name, value);
         return 0;
       } catch (err) {
-        io.stderr(`error setting xattr ${poolName ?? ''}/${oid}/${name}: ${errText(err)}\n`);
+        io.stderr(`error setting xattr ${poolName ?? ''}/${prettify(oid)}/${name}: ${errText(err)}\n`);
         return 1;
       }
     }
@@ -507,7 +522,7 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
         io.stdout(await ioctx.getXattr(oid, name));
         return 0;
       } catch (err) {
-        io.stderr(`error getting xattr ${poolName ?? ''}/${oid}/${name}: ${errText(err)}\n`);
+        io.stderr(`error getting xattr ${poolName ?? ''}/${prettify(oid)}/${name}: ${errText(err)}\n`);
         return 1;
       }
     }
@@ -519,7 +534,7 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
         await ioctx.rmXattr(oid, name);
         return 0;
       } catch (err) {
-        io.stderr(`error removing xattr ${poolName ?? ''}/${oid}/${name}: ${errText(err)}\n`);
+        io.stderr(`error removing xattr ${poolName ?? ''}/${prettify(oid)}/${name}: ${errText(err)}\n`);
         return 1;
       }
     }
@@ -531,7 +546,7 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
         for (const name of [...attrs.keys()].sort(byteOrder)) io.stdout(`${name}\n`);
         return 0;
       } catch (err) {
-        io.stderr(`error getting xattr set ${poolName ?? ''}/${oid}: ${errText(err)}\n`);
+        io.stderr(`error getting xattr set ${poolName ?? ''}/${prettify(oid)}: ${errText(err)}\n`);
         return 1;
       }
     }
@@ -549,7 +564,7 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
         }
         return 0;
       } catch (err) {
-        io.stderr(`error getting omap header ${poolName ?? ''}/${oid}: ${errText(err)}\n`);
+        io.stderr(`error getting omap header ${poolName ?? ''}/${prettify(oid)}: ${errText(err)}\n`);
         return 1;
       }
     }
@@ -560,7 +575,7 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
         await ioctx.omapSetHeader(oid, Buffer.from(arg(2)));
         return 0;
       } catch (err) {
-        io.stderr(`error setting omap value ${poolName ?? ''}/${oid}: ${errText(err)}\n`);
+        io.stderr(`error setting omap value ${poolName ?? ''}/${prettify(oid)}: ${errText(err)}\n`);
         return 1;
       }
     }
@@ -587,7 +602,7 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
         await ioctx.omapSet(oid, new Map([[key, value]]));
         return 0;
       } catch (err) {
-        io.stderr(`error setting omap value ${poolName ?? ''}/${oid}/${key}: ${errText(err)}\n`);
+        io.stderr(`error setting omap value ${poolName ?? ''}/${oid}/${prettify(key)}: ${errText(err)}\n`);
         return 1;
       }
     }
@@ -600,12 +615,12 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
       try {
         values = await ioctx.omapGetValsByKeys(oid, [key]);
       } catch (err) {
-        io.stderr(`error getting omap value ${poolName ?? ''}/${oid}/${key}: ${errText(err)}\n`);
+        io.stderr(`error getting omap value ${poolName ?? ''}/${prettify(oid)}/${prettify(key)}: ${errText(err)}\n`);
         return 1;
       }
       const value = values.get(key);
       if (value === undefined) {
-        io.stdout(`No such key: ${poolName ?? ''}/${oid}/${key}\n`);
+        io.stdout(`No such key: ${poolName ?? ''}/${prettify(oid)}/${prettify(key)}\n`);
         return 1;
       }
       if (outFile !== undefined) {
@@ -624,7 +639,7 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
         await ioctx.omapRmKeys(oid, [key]);
         return 0;
       } catch (err) {
-        io.stderr(`error removing omap key ${poolName ?? ''}/${oid}/${key}: ${errText(err)}\n`);
+        io.stderr(`error removing omap key ${poolName ?? ''}/${prettify(oid)}/${prettify(key)}: ${errText(err)}\n`);
         return 1;
       }
     }
@@ -635,7 +650,7 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
         try {
           await ioctx.omapClear(oid);
         } catch (err) {
-          io.stderr(`error clearing omap keys ${poolName ?? ''}/${oid}/${errText(err)}\n`);
+          io.stderr(`error clearing omap keys ${poolName ?? ''}/${prettify(oid)}/${errText(err)}\n`);
           return 1;
         }
       }
@@ -645,13 +660,18 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
       const ioctx = await openPool();
       const oid = arg(1);
       try {
-        const keys: string[] = [];
-        for await (const [k] of ioctx.omapIterate(oid)) keys.push(k);
-        if (json) io.stdout(`${JSON.stringify(keys)}\n`);
-        else for (const k of keys) io.stdout(`${k}\n`);
+        // Ceph prints keys as they page in (1,024 per request) and has no formatted variant.
+        let startAfter = '';
+        for (let page = 0; page < MAX_OMAP_PAGES; page++) {
+          const { keys, more } = await ioctx.omapGetKeys(oid, { startAfter, max: OMAP_PAGE_KEYS });
+          io.stdout(keys.map((k) => `${k}\n`).join(''));
+          const last = keys[keys.length - 1];
+          if (!more || last === undefined) break;
+          startAfter = last;
+        }
         return 0;
       } catch (err) {
-        io.stderr(`error getting omap key set ${poolName ?? ''}/${oid}: ${errText(err)}\n`);
+        io.stderr(`error getting omap key set ${poolName ?? ''}/${prettify(oid)}: ${errText(err)}\n`);
         return 1;
       }
     }
@@ -659,17 +679,14 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
       const ioctx = await openPool();
       const oid = arg(1);
       try {
-        const out: string[] = [];
-        for await (const [k, v] of ioctx.omapIterate(oid)) {
+        for await (const [k, v] of ioctx.omapIterate(oid, { pageSize: OMAP_PAGE_KEYS })) {
           const kb = Buffer.from(k);
-          const printable = [...kb].every((b) => b >= 0x20 && b < 0x7f);
-          out.push(printable ? k : `key (${kb.length} bytes):\n${hexdump(kb)}`);
-          out.push(`\nvalue (${v.length} bytes) :\n${hexdump(v)}\n`);
+          // A key with any non-printable byte is dumped in hex, as Ceph does.
+          io.stdout(`${isPrintable(kb) ? k : `key (${kb.length} bytes):\n${hexdump(kb)}`}\nvalue (${v.length} bytes) :\n${hexdump(v)}\n`);
         }
-        io.stdout(out.join(''));
         return 0;
       } catch (err) {
-        io.stderr(`error getting omap keys ${poolName ?? ''}/${oid}: ${errText(err)}\n`);
+        io.stderr(`error getting omap keys ${poolName ?? ''}/${prettify(oid)}: ${errText(err)}\n`);
         return 1;
       }
     }
@@ -690,7 +707,7 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
         await ioctx.setAllocHint(oid, objSize, writeSize);
         return 0;
       } catch (err) {
-        io.stderr(`error setting alloc-hint ${poolName ?? ''}/${oid}: ${errText(err)}\n`);
+        io.stderr(`error setting alloc-hint ${poolName ?? ''}/${prettify(oid)}: ${errText(err)}\n`);
         return 1;
       }
     }
@@ -780,7 +797,7 @@ function byteOrder(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-async function df(rados: Rados, poolName: string | undefined, json: boolean, io: CliIo): Promise<number> {
+async function df(rados: Rados, poolName: string | undefined, printJson: ((v: CephJson) => void) | undefined, io: CliIo): Promise<number> {
   if (poolName !== undefined) {
     try {
       await rados.openIoCtx(poolName);
@@ -794,27 +811,29 @@ async function df(rados: Rados, poolName: string | undefined, json: boolean, io:
     pools: Array<{ name: string; id: number; objects: number; bytes: number; copies: number; degraded: number; rdOps: number; rdBytes: number; wrOps: number; wrBytes: number }>;
     status: { pgmap: { num_objects: number; bytes_used: number; bytes_avail: number; bytes_total: number } };
   };
-  const pools = out.pools.filter((p) => poolName === undefined || p.name === poolName);
+  // Ceph's librados returns the stats in a map keyed by pool name: bytewise name order.
+  const pools = out.pools.filter((p) => poolName === undefined || p.name === poolName).sort((a, b) => byteOrder(a.name, b.name));
   const total = out.status.pgmap;
-  if (json) {
-    io.stdout(
-      `${JSON.stringify({
-        pools: pools.map((p) => ({
-          name: p.name, id: p.id, size_bytes: p.bytes, size_kb: Math.ceil(p.bytes / 1024), num_objects: p.objects, num_object_clones: 0,
-          num_object_copies: p.copies, num_objects_missing_on_primary: 0, num_objects_unfound: 0, num_objects_degraded: p.degraded,
-          read_ops: p.rdOps, read_bytes: p.rdBytes, write_ops: p.wrOps, write_bytes: p.wrBytes, compress_bytes_used: 0, compress_under_bytes: 0,
-        })),
-        total_objects: total.num_objects,
-        total_used: Math.floor(total.bytes_used / 1024),
-        total_avail: Math.floor(total.bytes_avail / 1024),
-        total_space: Math.floor(total.bytes_total / 1024),
-      })}\n`,
-    );
+  const usedBytes = (p: { id: number; bytes: number }): number => p.bytes * (rados.osdMap.pools.find((x) => x.id === p.id)?.size ?? 1);
+  if (printJson) {
+    // Field names and order of Ceph's `rados df --format json`; rd/wr bytes are whole KiB there.
+    printJson({
+      pools: pools.map((p) => ({
+        name: p.name, id: p.id, size_bytes: usedBytes(p), size_kb: Math.ceil(usedBytes(p) / 1024), num_objects: p.objects, num_object_clones: 0,
+        num_object_copies: p.copies, num_objects_missing_on_primary: 0, num_objects_unfound: 0, num_objects_degraded: p.degraded,
+        read_ops: p.rdOps, read_bytes: Math.floor(p.rdBytes / 1024) * 1024, write_ops: p.wrOps, write_bytes: Math.floor(p.wrBytes / 1024) * 1024,
+        compress_bytes_used: 0, compress_under_bytes: 0,
+      })),
+      total_objects: total.num_objects,
+      total_used: Math.floor(total.bytes_used / 1024),
+      total_avail: Math.floor(total.bytes_avail / 1024),
+      total_space: Math.floor(total.bytes_total / 1024),
+    });
     return 0;
   }
   const cols = ['POOL_NAME', 'USED', 'OBJECTS', 'CLONES', 'COPIES', 'MISSING_ON_PRIMARY', 'UNFOUND', 'DEGRADED', 'RD_OPS', 'RD', 'WR_OPS', 'WR', 'USED COMPR', 'UNDER COMPR'];
   const rows = pools.map((p) => [
-    p.name, byteU(p.bytes * (rados.osdMap.pools.find((x) => x.id === p.id)?.size ?? 1)), String(p.objects), '0', String(p.copies), '0', '0', String(p.degraded),
+    p.name, byteU(usedBytes(p)), String(p.objects), '0', String(p.copies), '0', '0', String(p.degraded),
     String(p.rdOps), byteU(Math.floor(p.rdBytes / 1024) * 1024), String(p.wrOps), byteU(Math.floor(p.wrBytes / 1024) * 1024), '0 B', '0 B',
   ]);
   io.stdout(textTable(cols.map((name, i) => ({ name, align: i === 0 ? ('left' as const) : ('right' as const) })), rows));
@@ -822,4 +841,76 @@ async function df(rados: Rados, poolName: string | undefined, json: boolean, io:
     `\ntotal_objects    ${total.num_objects}\ntotal_used       ${byteU(total.bytes_used)}\ntotal_avail      ${byteU(total.bytes_avail)}\ntotal_space      ${byteU(total.bytes_total)}\n`,
   );
   return 0;
+}
+
+/** Keys per omap listing request, as Ceph's rados tool asks for. */
+const OMAP_PAGE_KEYS = 1024;
+/** A stated bound on omap pages one command walks (over a billion keys). */
+const MAX_OMAP_PAGES = 1_000_000;
+
+/** C isprint() in the C locale, byte by byte. */
+function isPrintable(bytes: Buffer): boolean {
+  return bytes.every((b) => b >= 0x20 && b < 0x7f);
+}
+
+/** Ceph's prettify(): names with a non-printable byte print as "(binary key)". */
+function prettify(name: string): string {
+  return isPrintable(Buffer.from(name, 'utf8')) ? name : '(binary key)';
+}
+
+export type CephJson = string | number | boolean | readonly CephJson[] | { readonly [key: string]: CephJson };
+
+/** Ceph's JSON string escaping: quote, backslash, slash, tab, newline, other controls as \u00XX. */
+function cephQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0) ?? 0;
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '/') out += '\\/';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\n') out += '\\n';
+    else if (c < 0x20 || c === 0x7f) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return `${out}"`;
+}
+
+/**
+ * Renders a value the way Ceph's JSONFormatter does: compact, or "pretty" with four-space
+ * indentation, a space after each colon and a newline after the outermost section.
+ */
+export function cephJson(value: CephJson, pretty: boolean): string {
+  let out = '';
+  const stack: Array<{ isArray: boolean; size: number }> = [];
+  const indent = (): string => '    '.repeat(Math.max(0, stack.length - 1));
+  const printName = (name: string): void => {
+    const top = stack[stack.length - 1];
+    if (top === undefined) return;
+    if (top.size > 0) out += pretty ? `,\n${indent()}` : ',';
+    else if (pretty) out += `\n${indent()}`;
+    if (pretty && top.isArray) out += '    ';
+    if (!top.isArray) out += `${pretty ? '    ' : ''}"${name}"${pretty ? ': ' : ':'}`;
+    top.size++;
+  };
+  const emit = (name: string, v: CephJson): void => {
+    if (typeof v !== 'object') {
+      printName(name);
+      out += typeof v === 'string' ? cephQuote(v) : String(v);
+      return;
+    }
+    const isArray = Array.isArray(v);
+    printName(name);
+    out += isArray ? '[' : '{';
+    stack.push({ isArray, size: 0 });
+    if (isArray) for (const item of v as readonly CephJson[]) emit('', item);
+    else for (const [k, item] of Object.entries(v)) emit(k, item);
+    const top = stack[stack.length - 1];
+    if (pretty && top !== undefined && top.size > 0) out += `\n${indent()}`;
+    out += isArray ? ']' : '}';
+    stack.pop();
+    if (pretty && stack.length === 0) out += '\n';
+  };
+  emit('', value);
+  return out;
 }

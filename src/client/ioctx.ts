@@ -3,9 +3,9 @@
 import { RadosError, ERRNO } from '../core/errors.js';
 import { invariant } from '../core/assert.js';
 import { ALL_NSPACES } from '../proto/messages.js';
-import type { SubOpOut, SubOpResult, Timespec } from '../osd/ops/types.js';
+import { CHECKSUM_TYPE, type SubOpOut, type SubOpResult, type Timespec } from '../osd/ops/types.js';
 import { ReadOp, WriteOp, toBuf } from './ops.js';
-import type { Rados } from './rados.js';
+import type { PoolStat, Rados } from './rados.js';
 
 export { ALL_NSPACES };
 
@@ -15,6 +15,53 @@ const MAX_READ_LEN = 2147483647; // INT_MAX → EDOM
 
 export interface OpOptions {
   readonly signal?: AbortSignal;
+}
+
+/**
+ * A compound op that failed as a whole. Besides the errno it carries what librados leaves in the
+ * prvals: per-sub-op results (the failing sub-op holds the negative value, e.g. cmpext's
+ * -(4095 + i)) and the version the OSD reported (a lower bound after ENOENT).
+ */
+export class OperateError extends RadosError {
+  constructor(
+    errno: number,
+    message: string,
+    readonly results: readonly SubOpResult[],
+    readonly version: number,
+  ) {
+    super(errno, message);
+  }
+}
+
+/** Ceph's MAX_ERRNO: a cmpext mismatch at index i is reported as -(4095 + i). */
+const MAX_ERRNO = 4095;
+
+/** The index of the first mismatching byte of a failed cmpext (its errno is 4095 + index). */
+export function cmpExtMismatchIndex(err: unknown): number | undefined {
+  return RadosError.is(err) && err.errno >= MAX_ERRNO ? err.errno - MAX_ERRNO : undefined;
+}
+
+export type ChecksumName = 'xxhash32' | 'xxhash64' | 'crc32c';
+
+export interface ChecksumOptions {
+  /** Seed (default 0; Ceph callers of crc32c usually pass 0xffffffff). */
+  readonly init?: number | bigint;
+  /** offset 0 and length 0 = the whole object. */
+  readonly offset?: number;
+  readonly length?: number;
+  /** > 0: one checksum per chunk (length must be a multiple). */
+  readonly chunkSize?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface CopySource {
+  /** Pool name or id. */
+  readonly pool: string | number;
+  readonly oid: string;
+  readonly namespace?: string;
+  readonly locator?: string;
+  /** Expected user_version of the source (0 = any). */
+  readonly version?: number;
 }
 
 export interface OperateResult {
@@ -30,6 +77,27 @@ export interface ObjectStat {
   readonly size: number;
   readonly mtime: Date;
   readonly mtimeSpec: Timespec;
+}
+
+/** librados stat2: the mtime with nanosecond precision. */
+export interface ObjectStat2 {
+  readonly size: number;
+  readonly mtime: Timespec;
+  /** mtime as nanoseconds since the epoch. */
+  readonly mtimeNs: bigint;
+}
+
+export interface SparseReadResult {
+  /** Allocated extents as [offset, length], ascending. */
+  readonly extents: ReadonlyArray<readonly [number, number]>;
+  /** The extents' bytes, concatenated. */
+  readonly data: Buffer;
+}
+
+export interface ListPage {
+  readonly entries: readonly ListedObject[];
+  /** Cursor for the next page; undefined when the listing is complete. */
+  readonly next: string | undefined;
 }
 
 export interface ListedObject {
@@ -87,9 +155,9 @@ export class IoCtx {
       opts.signal,
     );
     this.lastVersion = reply.version;
-    if (reply.ret < 0) throw new RadosError(-reply.ret, `${describe(op)} ${this.poolName}/${oid}`);
     // Results of an injected assert_version are internal.
     const results = ops.length > op.ops.length ? reply.results.slice(1) : reply.results;
+    if (reply.ret < 0) throw new OperateError(-reply.ret, `${describe(op)} ${this.poolName}/${oid}`, results, reply.version);
     return { ret: reply.ret, version: reply.version, results };
   }
 
@@ -113,8 +181,11 @@ export class IoCtx {
     if (b.length > MAX_WRITE_LEN) throw RadosError.from('E2BIG', `append ${oid}`);
     await this.operate(oid, new WriteOp().append(b), opts);
   }
+  /** Repeats `data` over `length` bytes at `offset` (length a multiple of the pattern length). */
   async writeSame(oid: string, data: Buffer | string, length: number, offset = 0, opts: OpOptions = {}): Promise<void> {
-    await this.operate(oid, new WriteOp().writeSame(data, length, offset), opts);
+    const b = toBuf(data);
+    if (b.length > MAX_WRITE_LEN || length > MAX_WRITE_LEN) throw RadosError.from('E2BIG', `writesame ${oid}`);
+    await this.operate(oid, new WriteOp().writeSame(b, length, offset), opts);
   }
   /** Reads [offset, offset+length); length 0 or absent reads to the end of the object. */
   async read(oid: string, range: { offset?: number; length?: number } & OpOptions = {}): Promise<Buffer> {
@@ -122,6 +193,19 @@ export class IoCtx {
     if (length > MAX_READ_LEN) throw RadosError.from('EDOM', `read ${oid}`);
     const out = await this.one(oid, new ReadOp().read(range.offset ?? 0, length), range);
     return out?.kind === 'data' ? out.data : Buffer.alloc(0);
+  }
+  /** Allocated extents in [offset, offset+length) and their bytes; length 0 = to the end. */
+  async sparseRead(oid: string, range: { offset?: number; length?: number } & OpOptions = {}): Promise<SparseReadResult> {
+    const length = range.length ?? 0;
+    if (length > MAX_READ_LEN) throw RadosError.from('EDOM', `sparse_read ${oid}`);
+    const out = await this.one(oid, new ReadOp().sparseRead(range.offset ?? 0, length), range);
+    invariant(out?.kind === 'extents', 'sparse_read returns extents');
+    return { extents: out.extents, data: out.data };
+  }
+  async stat2(oid: string, opts: OpOptions = {}): Promise<ObjectStat2> {
+    const out = await this.one(oid, new ReadOp().stat(), opts);
+    invariant(out?.kind === 'stat', 'stat returns size and mtime');
+    return { size: out.size, mtime: out.mtime, mtimeNs: BigInt(out.mtime.sec) * 1_000_000_000n + BigInt(out.mtime.nsec) };
   }
   async stat(oid: string, opts: OpOptions = {}): Promise<ObjectStat> {
     const out = await this.one(oid, new ReadOp().stat(), opts);
@@ -140,8 +224,62 @@ export class IoCtx {
   async create(oid: string, opts: { exclusive?: boolean } & OpOptions = {}): Promise<void> {
     await this.operate(oid, new WriteOp().create(opts.exclusive ?? true), opts);
   }
-  async setAllocHint(oid: string, objectSize: number, writeSize: number, opts: OpOptions = {}): Promise<void> {
-    await this.operate(oid, new WriteOp().setAllocHint(objectSize, writeSize), opts);
+  async setAllocHint(oid: string, objectSize: number, writeSize: number, opts: OpOptions & { flags?: number } = {}): Promise<void> {
+    await this.operate(oid, new WriteOp().setAllocHint(objectSize, writeSize, opts.flags ?? 0), opts);
+  }
+
+  /**
+   * Compares the object's bytes at `offset` with `data` (bytes past the end count as zero).
+   * A mismatch at index i rejects with errno 4095 + i (see cmpExtMismatchIndex).
+   */
+  async cmpExt(oid: string, offset: number, data: Buffer | string, opts: OpOptions = {}): Promise<void> {
+    await this.operate(oid, new ReadOp().cmpExt(offset, data), opts);
+  }
+
+  /**
+   * Checksums of a range (offset 0 + length 0 = whole object): one value, or one per chunk.
+   * xxhash64 values are bigints, the 32-bit ones numbers.
+   */
+  async checksum(oid: string, type: 'xxhash64', opts?: ChecksumOptions): Promise<bigint[]>;
+  async checksum(oid: string, type: 'xxhash32' | 'crc32c', opts?: ChecksumOptions): Promise<number[]>;
+  async checksum(oid: string, type: ChecksumName, opts: ChecksumOptions = {}): Promise<number[] | bigint[]> {
+    const code = type === 'xxhash32' ? CHECKSUM_TYPE.XXHASH32 : type === 'xxhash64' ? CHECKSUM_TYPE.XXHASH64 : CHECKSUM_TYPE.CRC32C;
+    const wide = code === CHECKSUM_TYPE.XXHASH64;
+    const init = Buffer.alloc(wide ? 8 : 4);
+    const seed = BigInt(opts.init ?? 0);
+    if (wide) init.writeBigUInt64LE(BigInt.asUintN(64, seed));
+    else init.writeUInt32LE(Number(BigInt.asUintN(32, seed)));
+    const length = opts.length ?? 0;
+    if (length > MAX_READ_LEN) throw RadosError.from('EDOM', `checksum ${oid}`);
+    const out = await this.one(oid, new ReadOp().checksum(code, init, opts.offset ?? 0, length, opts.chunkSize ?? 0), opts);
+    invariant(out?.kind === 'checksums', 'checksum returns checksum values');
+    return wide ? out.checksums.map((b) => b.readBigUInt64LE(0)) : out.checksums.map((b) => b.readUInt32LE(0));
+  }
+
+  /** Replaces `oid` with a copy of another object (data, xattrs, omap, header), possibly in another pool. */
+  async copyFrom(oid: string, src: CopySource, opts: OpOptions = {}): Promise<void> {
+    const pool = typeof src.pool === 'number' ? src.pool : await this.rados.poolLookup(src.pool);
+    await this.operate(
+      oid,
+      new WriteOp().copyFrom({
+        pool,
+        oid: src.oid,
+        namespace: src.namespace ?? this.namespace,
+        locator: src.locator ?? '',
+        ...(src.version !== undefined ? { version: src.version } : {}),
+      }),
+      opts,
+    );
+  }
+
+  /** Guard: resolves when `value OP stored` holds, rejects with ECANCELED when it does not (U64 mode for numbers). */
+  async cmpXattr(oid: string, name: string, cmp: number, value: Buffer | string | number | bigint, opts: OpOptions = {}): Promise<void> {
+    await this.operate(oid, new ReadOp().cmpXattr(name, cmp, value), opts);
+  }
+
+  /** Guard: resolves when `stored OP given` holds for every key (EQ, LT, GT only), else ECANCELED. */
+  async omapCmp(oid: string, assertions: ReadonlyArray<readonly [string, Buffer | string, number]>, opts: OpOptions = {}): Promise<void> {
+    await this.operate(oid, new ReadOp().omapCmp(assertions), opts);
   }
 
   async setXattr(oid: string, name: string, value: Buffer | string, opts: OpOptions = {}): Promise<void> {
@@ -215,20 +353,70 @@ export class IoCtx {
     return { ret: first?.ret ?? r.ret, out: first?.out?.kind === 'data' ? first.out.data : Buffer.alloc(0) };
   }
 
-  /** Every object of the pool (in this IoCtx's namespace, or all with ALL_NSPACES), PG by PG. */
-  async *listObjects(opts: OpOptions & { pageSize?: number } = {}): AsyncGenerator<ListedObject> {
-    const pool = this.rados.objecter.pool(this.poolId);
+  /**
+   * Every object of the pool (in this IoCtx's namespace, or all with ALL_NSPACES), PG by PG in
+   * PG order, within a PG in the store's hash order. `cursor` (from listObjectsPage) resumes.
+   */
+  async *listObjects(opts: OpOptions & { pageSize?: number; cursor?: string } = {}): AsyncGenerator<ListedObject> {
     const pageSize = opts.pageSize ?? 1024;
-    for (let ps = 0; ps < pool.pgNum; ps++) {
-      let cursor: unknown = undefined;
-      for (;;) {
-        const reply = await this.rados.objecter.pgls(this.poolId, ps, cursor, pageSize, this.namespace, opts.signal);
-        for (const e of reply.entries) yield { name: e.oid, namespace: e.namespace, locator: e.locator };
-        if (reply.cursor === undefined) break;
-        cursor = reply.cursor;
-      }
+    let cursor: string | undefined = opts.cursor;
+    // Bounded: every page either advances within a PG or moves to the next PG.
+    for (;;) {
+      const page = await this.listObjectsPage(cursor, pageSize, opts);
+      yield* page.entries;
+      if (page.next === undefined) return;
+      cursor = page.next;
     }
   }
+
+  /**
+   * One page of at most `max` listed objects starting at `cursor` (undefined = the beginning).
+   * The returned `next` is an opaque, serialisable string (librados' cursor to_str).
+   */
+  async listObjectsPage(cursor: string | undefined, max: number, opts: OpOptions = {}): Promise<ListPage> {
+    invariant(Number.isInteger(max) && max > 0, 'listObjectsPage: max is a positive integer');
+    const pool = this.rados.objecter.pool(this.poolId);
+    let { ps, store } = cursor === undefined ? { ps: 0, store: undefined } : decodeListCursor(cursor);
+    const entries: ListedObject[] = [];
+    while (ps < pool.pgNum && entries.length < max) {
+      const reply = await this.rados.objecter.pgls(this.poolId, ps, store, max - entries.length, this.namespace, opts.signal);
+      for (const e of reply.entries) entries.push({ name: e.oid, namespace: e.namespace, locator: e.locator });
+      if (reply.cursor === undefined) {
+        ps++;
+        store = undefined;
+      } else {
+        store = reply.cursor;
+      }
+    }
+    return { entries, next: ps < pool.pgNum ? encodeListCursor(ps, store) : undefined };
+  }
+
+  /** This pool's statistics (librados pool stats). */
+  async poolStats(): Promise<PoolStat> {
+    const [stat] = await this.rados.poolStats([this.poolName]);
+    if (stat === undefined) throw RadosError.from('ENOENT', `pool ${this.poolName}`);
+    return stat;
+  }
+}
+
+/** Listing cursors are the PG index plus the OSD's own position in that PG, as base64url JSON. */
+function encodeListCursor(ps: number, store: unknown): string {
+  return Buffer.from(JSON.stringify({ v: 1, ps, store: store ?? null }), 'utf8').toString('base64url');
+}
+
+function decodeListCursor(cursor: string): { ps: number; store: unknown } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw RadosError.from('EINVAL', 'malformed listing cursor');
+  }
+  if (typeof parsed !== 'object' || parsed === null || !('ps' in parsed) || !('store' in parsed)) {
+    throw RadosError.from('EINVAL', 'malformed listing cursor');
+  }
+  const { ps, store } = parsed as { ps: unknown; store: unknown };
+  if (typeof ps !== 'number' || !Number.isSafeInteger(ps) || ps < 0) throw RadosError.from('EINVAL', 'malformed listing cursor');
+  return { ps, store: store ?? undefined };
 }
 
 function describe(op: ReadOp | WriteOp): string {

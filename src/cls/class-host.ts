@@ -2,7 +2,7 @@
 // TypeScript classes or to cls_lua scripts, against the op's scratch object.
 import { RadosError, neg } from '../core/errors.js';
 import type { ScratchObject } from '../osd/ops/index.js';
-import type { Timespec } from '../osd/ops/types.js';
+import type { ExecTrace, Timespec } from '../osd/ops/types.js';
 import { LuaPool, LUA_CLASS, parseLuaRequest, type LuaPoolOptions } from './lua/index.js';
 import { BUILTIN_CLASSES } from './builtin/index.js';
 import { scratchHost } from './scratch-host.js';
@@ -16,6 +16,8 @@ export interface ExecCaller {
 export interface ExecResult {
   readonly ret: number;
   readonly out: Buffer;
+  /** The script's log and error, when the request asked for them (Lua `trace`). */
+  readonly trace?: ExecTrace;
 }
 
 export class ClassHost {
@@ -47,7 +49,8 @@ export class ClassHost {
       const r = await this.lua.call(req, scratchHost(obj, obj.version(), 0));
       if (r.error) this.log(`lua ${req.handler}: ${r.error.message}`);
       for (const line of r.log) this.log(`lua log: ${line}`);
-      return { ret: r.ret, out: r.out };
+      if (req.trace !== true) return { ret: r.ret, out: r.out };
+      return { ret: r.ret, out: r.out, trace: r.error === undefined ? { log: r.log } : { log: r.log, error: r.error } };
     }
     const m = BUILTIN_CLASSES.get(cls)?.get(method);
     if (m === undefined) return { ret: neg('EOPNOTSUPP'), out: Buffer.alloc(0) };

@@ -361,6 +361,9 @@ export class Osd {
    */
   private async fetchCopySource(op: CopyFromOp): Promise<ObjectView | undefined> {
     const MAX_OMAP_PAGES = 100_000;
+    // A malformed source (hostile client) is the op engine's EINVAL, not something to look up.
+    const names = [op.srcNamespace, op.srcOid, op.srcLocator] as unknown[];
+    if (!Number.isSafeInteger(op.srcPool) || op.srcPool < 0 || !names.every((s) => typeof s === 'string')) return undefined;
     const target = { pool: op.srcPool, namespace: op.srcNamespace, oid: op.srcOid, locator: op.srcLocator };
     const send = async (ops: readonly SubOp[]): Promise<OsdOpReply> => {
       const map = this.map;

@@ -11,6 +11,7 @@ import {
   type CallMessage, type DoneMessage, type HostRequestMessage, type WorkerInit,
 } from './protocol.js';
 import type { LuaRequest } from './request.js';
+import { MAGICK_DEFAULT_MAX_PIXELS } from './magick-protocol.js';
 import type { LuaBudgets, LuaCallResult } from './vm.js';
 
 export type { LuaCallResult } from './vm.js';
@@ -27,6 +28,8 @@ export const LUA_POOL_DEFAULTS = {
   maxWorkers: 2,
   /** osd_cls_lua_max_queued: calls waiting for a worker before EAGAIN. */
   maxQueued: 256,
+  /** osd_cls_lua_max_image_pixels: `magick` source and result images above this are EFBIG. */
+  maxImagePixels: MAGICK_DEFAULT_MAX_PIXELS,
 } as const;
 
 export const LUA_POOL_CONFIG_NAMES = {
@@ -35,6 +38,7 @@ export const LUA_POOL_CONFIG_NAMES = {
   timeout_ms: 'osd_cls_lua_timeout_ms',
   maxWorkers: 'osd_cls_lua_max_workers',
   maxQueued: 'osd_cls_lua_max_queued',
+  maxImagePixels: 'osd_cls_lua_max_image_pixels',
 } as const;
 
 /** Timer port, injectable so a simulator can drive the backstop on virtual time. */
@@ -49,6 +53,7 @@ export interface LuaPoolOptions {
   readonly maxMemoryBytes: number;
   readonly timeout_ms: number;
   readonly maxQueued?: number;
+  readonly maxImagePixels?: number;
   /** Extra time the VM gets to stop itself before its worker is terminated. */
   readonly backstopGrace_ms?: number;
   readonly maxCachedScripts?: number;
@@ -102,7 +107,12 @@ export class LuaPool {
   constructor(private readonly opts: LuaPoolOptions) {
     invariant(Number.isInteger(opts.maxWorkers) && opts.maxWorkers >= 1, 'maxWorkers >= 1');
     invariant(opts.maxInstructions > 0 && opts.maxMemoryBytes > 0 && opts.timeout_ms > 0, 'lua budgets must be positive');
-    this.budgets = { maxInstructions: opts.maxInstructions, maxMemoryBytes: opts.maxMemoryBytes, timeout_ms: opts.timeout_ms };
+    this.budgets = {
+      maxInstructions: opts.maxInstructions,
+      maxMemoryBytes: opts.maxMemoryBytes,
+      timeout_ms: opts.timeout_ms,
+      maxImagePixels: opts.maxImagePixels ?? LUA_POOL_DEFAULTS.maxImagePixels,
+    };
     this.maxQueued = opts.maxQueued ?? LUA_POOL_DEFAULTS.maxQueued;
     this.grace_ms = opts.backstopGrace_ms ?? DEFAULT_BACKSTOP_GRACE_MS;
     this.timers = opts.timers ?? defaultTimers;

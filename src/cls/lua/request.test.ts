@@ -25,6 +25,12 @@ describe('eval_json input', () => {
     assert.equal(req.input.length, 0);
   });
 
+  test('"trace": true asks for the log and traceback; a non-boolean trace is EINVAL', () => {
+    assert.equal(parseEvalJson(Buffer.from('{"script": "", "handler": "", "trace": true}')).trace, true);
+    assert.equal(parseEvalJson(Buffer.from('{"script": "", "handler": "", "trace": false}')).trace, undefined);
+    rejectsWith(ERRNO.EINVAL, () => parseEvalJson(Buffer.from('{"script": "", "handler": "", "trace": 1}')));
+  });
+
   test('the body ends at the first NUL byte, like a C string', () => {
     const req = parseEvalJson(Buffer.from('{"script":"x=1","handler":""}\0garbage'));
     assert.equal(req.script, 'x=1');
@@ -61,6 +67,14 @@ describe('eval_bufferlist input', () => {
     v2.writeUInt8(2, 0);
     v2.writeUInt32LE(v1.length - 6 + extra.length, 2);
     assert.deepEqual(parseEvalBufferlist(v2).input, Buffer.from('in'));
+  });
+
+  test('the trace flag travels as struct_v 2 and a v1 request carries none', () => {
+    const traced = encodeEvalBufferlist({ script: 's', handler: 'h', input: Buffer.from('in'), trace: true });
+    assert.equal(traced.readUInt8(0), 2);
+    assert.equal(parseEvalBufferlist(traced).trace, true);
+    assert.deepEqual(parseEvalBufferlist(traced).input, Buffer.from('in'));
+    assert.equal(parseEvalBufferlist(encodeEvalBufferlist({ script: 's', handler: 'h', input: Buffer.alloc(0) })).trace, undefined);
   });
 
   test('compat 2 is EINVAL', () => {

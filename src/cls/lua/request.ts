@@ -20,6 +20,8 @@ export interface LuaRequest {
 }
 
 const STRUCT_V = 1;
+/** Sepia's v2 appends a u8 `trace` flag; Ceph (compat 1) skips it, as the length allows. */
+const STRUCT_V_TRACE = 2;
 const STRUCT_COMPAT = 1;
 const U32_BYTES = 4;
 const STRUCT_HEADER_BYTES = 2 + U32_BYTES;
@@ -61,7 +63,10 @@ export function stripTrailingCommas(text: string): string {
   return out;
 }
 
-/** eval_json: {"script": string, "handler": string, "input"?: string}; anything else → EINVAL. */
+/**
+ * eval_json: {"script": string, "handler": string, "input"?: string}; anything else → EINVAL.
+ * Sepia also reads `"trace": true` (Ceph ignores unknown keys, so the same body works there).
+ */
 export function parseEvalJson(input: Buffer): LuaRequest {
   let value: unknown;
   try {
@@ -80,7 +85,10 @@ export function parseEvalJson(input: Buffer): LuaRequest {
   if (handlerInput !== undefined && typeof handlerInput !== 'string') {
     throw invalid("eval_json 'input' is not a string");
   }
-  return { script, handler, input: Buffer.from(handlerInput ?? '', 'utf8') };
+  const trace = fields['trace'];
+  if (trace !== undefined && typeof trace !== 'boolean') throw invalid("eval_json 'trace' is not a boolean");
+  const req = { script, handler, input: Buffer.from(handlerInput ?? '', 'utf8') };
+  return trace === true ? { ...req, trace } : req;
 }
 
 class Cursor {
@@ -97,6 +105,14 @@ class Cursor {
     const v = this.buf.readUInt32LE(this.pos);
     this.pos += U32_BYTES;
     return v;
+  }
+  /** Bytes left inside the struct. */
+  get left(): number {
+    return this.end - this.pos;
+  }
+  u8(): number {
+    if (this.pos + 1 > this.end) throw invalid('eval_bufferlist input is truncated');
+    return this.buf.readUInt8(this.pos++);
   }
   bytes(): Buffer {
     const len = this.u32();
@@ -119,15 +135,18 @@ export function parseEvalBufferlist(input: Buffer): LuaRequest {
   const script = cursor.bytes();
   const handler = cursor.bytes();
   const handlerInput = cursor.bytes();
-  return { script, handler: cString(handler).toString('utf8'), input: handlerInput };
+  const req = { script, handler: cString(handler).toString('utf8'), input: handlerInput };
+  const structV = input.readUInt8(0);
+  return structV >= STRUCT_V_TRACE && cursor.left > 0 && cursor.u8() !== 0 ? { ...req, trace: true } : req;
 }
 
-/** Builds what Ceph's cls_lua client helper sends for eval_bufferlist. */
-export function encodeEvalBufferlist(req: { script: string | Buffer; handler: string; input: Buffer }): Buffer {
+/** Builds what Ceph's cls_lua client helper sends for eval_bufferlist (v2 with the trace flag when asked). */
+export function encodeEvalBufferlist(req: { script: string | Buffer; handler: string; input: Buffer; trace?: boolean }): Buffer {
   const parts = [Buffer.from(req.script), Buffer.from(req.handler, 'utf8'), req.input];
-  const bodyLen = parts.reduce((n, p) => n + U32_BYTES + p.length, 0);
+  const traceBytes = req.trace === true ? 1 : 0;
+  const bodyLen = parts.reduce((n, p) => n + U32_BYTES + p.length, 0) + traceBytes;
   const out = Buffer.alloc(STRUCT_HEADER_BYTES + bodyLen);
-  out.writeUInt8(STRUCT_V, 0);
+  out.writeUInt8(traceBytes > 0 ? STRUCT_V_TRACE : STRUCT_V, 0);
   out.writeUInt8(STRUCT_COMPAT, 1);
   out.writeUInt32LE(bodyLen, 2);
   let pos = STRUCT_HEADER_BYTES;
@@ -136,6 +155,7 @@ export function encodeEvalBufferlist(req: { script: string | Buffer; handler: st
     p.copy(out, pos + U32_BYTES);
     pos += U32_BYTES + p.length;
   }
+  if (traceBytes > 0) out.writeUInt8(1, pos);
   return out;
 }
 

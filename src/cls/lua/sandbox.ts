@@ -1,7 +1,8 @@
 // What a cls_lua script sees (spec/object-classes.md §3.5). One VM serves many calls, so every
 // call gets fresh copies of everything a script could mutate: globals, library tables, the
-// objclass module, the bufferlist metatable and the string metatable. Nothing a call stores
-// survives into the next one.
+// objclass and magick modules, the bufferlist metatable and the string metatable. Sepia adds
+// `magick` and a `require` that resolves only "magick", so the thumbnail scripts of Ceph's Lua
+// articles run unchanged. Nothing a call stores survives into the next one.
 
 /** objclass.E* constants: Linux errno numbers, positive, exactly the set Ceph exposes. */
 export const OBJCLASS_ERRNO_CONSTANTS: ReadonlyArray<readonly [string, number]> = [
@@ -24,6 +25,12 @@ export type ObjclassFunction = (typeof OBJCLASS_FUNCTIONS)[number];
 
 export const BUFFERLIST_METHODS = ['append', 'str', '__len', '__eq', '__lt', '__le', '__concat', '__gc'] as const;
 export type BufferlistMethod = (typeof BUFFERLIST_METHODS)[number];
+
+/** The `magick` module's functions (image methods are the same, with `img:thumb` changing the image). */
+export const MAGICK_FUNCTIONS = [
+  'load_image_from_blob', 'thumb', 'get_width', 'get_height', 'get_format', 'set_format', 'set_quality',
+  'get_blob', 'resize', 'clone', 'destroy',
+] as const;
 
 /**
  * Trusted bootstrap, run once per VM with the pristine libraries as arguments. It returns
@@ -48,7 +55,8 @@ local function text_load(chunk, name, mode, ...)
   if select('#', ...) > 0 then return load(chunk, name, 't', (...)) end
   return load(chunk, name, 't')
 end
-local function make_env(objclass_proto, bufferlist_proto, meta_proto, pcall_fn, print_fn)
+local tostring, error = G.tostring, G.error
+local function make_env(objclass_proto, bufferlist_proto, meta_proto, pcall_fn, print_fn, magick_proto)
   local env = copy(base)
   env._G = env
   env.load = text_load
@@ -62,6 +70,12 @@ local function make_env(objclass_proto, bufferlist_proto, meta_proto, pcall_fn, 
   env.objclass = objclass
   env.cls = objclass
   env.bufferlist = copy(bufferlist_proto)
+  local magick = copy(magick_proto)
+  env.magick = magick
+  env.require = function(name)
+    if name == 'magick' then return magick end
+    error("module '" .. tostring(name) .. "' not found (only 'magick' can be required)", 2)
+  end
   local mt = copy(meta_proto)
   mt.__index = mt
   mt.__name = 'bufferlist'

@@ -489,11 +489,11 @@ describe('binary safety', () => {
 });
 
 describe('sandbox (§3.5)', () => {
-  test('only base, string, table and math plus objclass and bufferlist are reachable', () => {
-    const absent = ['io', 'os', 'package', 'require', 'debug', 'coroutine', 'utf8', 'loadfile', 'dofile',
+  test('only base, string, table and math plus objclass, bufferlist and magick are reachable', () => {
+    const absent = ['io', 'os', 'package', 'debug', 'coroutine', 'utf8', 'loadfile', 'dofile',
       'xpcall', 'loadstring', 'unpack', 'bit32', 'cmsgpack'];
     const present = ['string', 'table', 'math', 'load', 'pcall', 'print', 'collectgarbage', 'setmetatable',
-      'rawget', 'select', 'next', 'bufferlist', 'objclass'];
+      'rawget', 'select', 'next', 'bufferlist', 'objclass', 'magick', 'require'];
     const body = `
       for _, n in ipairs({${absent.map((n) => `'${n}'`).join(',')}}) do assert(_G[n] == nil, n) end
       for _, n in ipairs({${present.map((n) => `'${n}'`).join(',')}}) do assert(_G[n] ~= nil, n) end`;

@@ -5,16 +5,18 @@
 
 import { createHash } from 'node:crypto';
 import { LUA_REGISTRYINDEX, type LuaWasm } from 'wasmoon';
-import { ERRNO, strerror } from '../../core/errors.js';
+import { ERRNO, RadosError, strerror } from '../../core/errors.js';
 import { invariant } from '../../core/assert.js';
 import type { HostCall, HostInvoker, HostReply } from './host.js';
+import { MagickImages } from './magick.js';
+import { MAGICK_DEFAULT_MAX_PIXELS, type MagickInvoker } from './magick-protocol.js';
 import type { LuaRequest } from './request.js';
 import {
   LUA_ERRMEM, LUA_MASKCOUNT, LUA_MULTRET, LUA_OK, LUA_RIDX_GLOBALS, LuaT, loadLuaRuntime,
   type RawModule,
 } from './raw.js';
 import {
-  BOOTSTRAP_LUA, BUFFERLIST_METHODS, OBJCLASS_ERRNO_CONSTANTS, OBJCLASS_FUNCTIONS,
+  BOOTSTRAP_LUA, BUFFERLIST_METHODS, MAGICK_FUNCTIONS, OBJCLASS_ERRNO_CONSTANTS, OBJCLASS_FUNCTIONS,
   type BufferlistMethod, type ObjclassFunction,
 } from './sandbox.js';
 
@@ -22,6 +24,8 @@ export interface LuaBudgets {
   readonly maxInstructions: number;
   readonly maxMemoryBytes: number;
   readonly timeout_ms: number;
+  /** `magick` refuses images (source or result) with more pixels: EFBIG. */
+  readonly maxImagePixels?: number;
 }
 
 export interface LuaCallError {
@@ -61,6 +65,8 @@ const GC_DEFAULT_PARAMS = [200, 100, 13] as const;
 const REG_HANDLERS = 'sepia.handlers';
 const MEMORY_ERROR_TEXT = 'not enough memory';
 const REG_BUFFERLIST_MT = 'bufferlist';
+/** Fixed for the VM's life: scripts cannot reach it (`__metatable` hides it, no debug library). */
+const REG_IMAGE_MT = 'magick.image';
 
 type CFunction = (L: number) => number;
 
@@ -68,7 +74,7 @@ interface BootstrapRefs {
   readonly makeEnv: number;
   readonly stringLib: number;
   readonly collect: number;
-  readonly protos: { objclass: number; bufferlist: number; meta: number; pcall: number; print: number };
+  readonly protos: { objclass: number; bufferlist: number; meta: number; pcall: number; print: number; magick: number };
 }
 
 interface Abort {
@@ -89,12 +95,16 @@ class CallState {
   logBytes = 0;
   logDropped = 0;
   readonly log: string[] = [];
+  /** The call's images, created by the first `magick` call. */
+  images: MagickImages | undefined;
   constructor(
     readonly host: HostInvoker | undefined,
     readonly maxInstructions: number,
     readonly maxMemoryBytes: number,
     readonly deadline_ms: number,
     readonly trace: boolean,
+    readonly magick: MagickInvoker | undefined = undefined,
+    readonly maxImagePixels: number = MAGICK_DEFAULT_MAX_PIXELS,
   ) {}
 }
 
@@ -196,11 +206,12 @@ export class LuaVm {
   }
 
   /** Runs one request to completion. Never throws for script behaviour; see LuaCallResult. */
-  call(req: LuaRequest, budgets: LuaBudgets, host: HostInvoker): LuaCallResult {
+  call(req: LuaRequest, budgets: LuaBudgets, host: HostInvoker, magick?: MagickInvoker): LuaCallResult {
     invariant(this.deadState === undefined, `lua vm is unusable: ${this.deadState}`);
     invariant(budgets.maxInstructions > 0 && budgets.maxMemoryBytes > 0 && budgets.timeout_ms > 0, 'budgets');
     const c = new CallState(
       host, budgets.maxInstructions, budgets.maxMemoryBytes, this.opts.now_ms() + budgets.timeout_ms, req.trace === true,
+      magick, budgets.maxImagePixels ?? MAGICK_DEFAULT_MAX_PIXELS,
     );
     c.hookEvery = Math.max(1, Math.min(HOOK_INTERVAL_INSTRUCTIONS, Math.floor(budgets.maxInstructions)));
     let outcome: Outcome = { ret: -ERRNO.EIO };
@@ -308,10 +319,11 @@ export class LuaVm {
   private buildEnv(L: number): void {
     const lua = this.lua;
     lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.makeEnvRef));
-    for (const ref of [this.protos.objclass, this.protos.bufferlist, this.protos.meta, this.protos.pcall, this.protos.print]) {
+    const { objclass, bufferlist, meta, pcall, print, magick } = this.protos;
+    for (const ref of [objclass, bufferlist, meta, pcall, print, magick]) {
       lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
     }
-    lua.lua_callk(L, 5, 2, 0, null);
+    lua.lua_callk(L, 6, 2, 0, null);
     lua.lua_setfield(L, LUA_REGISTRYINDEX, REG_BUFFERLIST_MT);
     lua.lua_pushvalue(L, -1);
     // `load` without an env argument and lua_getglobal both use the registry's globals.
@@ -530,6 +542,7 @@ export class LuaVm {
     const pcallRef = reg();
     lua.lua_pushcclosure(L, this.cfunction((l) => this.print(l)), 0);
     const printRef = reg();
+    const magickRef = this.bootstrapMagick(reg);
 
     // The bootstrap chunk gets the pristine libraries; only it keeps references to them.
     const source = Buffer.from(BOOTSTRAP_LUA, 'utf8');
@@ -564,7 +577,7 @@ export class LuaVm {
       makeEnv: makeEnvRef,
       stringLib: stringLibRef,
       collect: collectRef,
-      protos: { objclass: objclassRef, bufferlist: bufferlistRef, meta: metaRef, pcall: pcallRef, print: printRef },
+      protos: { objclass: objclassRef, bufferlist: bufferlistRef, meta: metaRef, pcall: pcallRef, print: printRef, magick: magickRef },
     };
   }
 
@@ -607,6 +620,185 @@ export class LuaVm {
     }
     c.logBytes += line.length;
     c.log.push(line);
+  }
+
+  // ---- magick module (images through the image worker; see magick.ts) ----
+
+  /** Builds the magick prototype table and the image metatable; returns the prototype's ref. */
+  private bootstrapMagick(reg: () => number): number {
+    const lua = this.lua;
+    const L = this.L;
+    const fns = this.magickFunctions();
+    const methods = ['get_width', 'get_height', 'get_format', 'set_format', 'set_quality', 'get_blob', 'resize', 'clone', 'destroy'] as const;
+    invariant(lua.luaL_newmetatable(L, REG_IMAGE_MT) !== 0, 'image metatable registered twice');
+    lua.lua_createtable(L, 0, methods.length + 1);
+    for (const name of methods) {
+      lua.lua_pushcclosure(L, this.cfunction(fns[name]), 0);
+      lua.lua_setfield(L, -2, name);
+    }
+    // img:thumb(spec) changes the image; magick.thumb(img, spec) returns a new blob (leafo's magick).
+    lua.lua_pushcclosure(L, this.cfunction(fns.thumb_method), 0);
+    lua.lua_setfield(L, -2, 'thumb');
+    lua.lua_setfield(L, -2, '__index');
+    this.pushText(L, REG_IMAGE_MT);
+    lua.lua_setfield(L, -2, '__name');
+    lua.lua_pushboolean(L, 0);
+    lua.lua_setfield(L, -2, '__metatable');
+    lua.lua_settop(L, -2);
+
+    lua.lua_createtable(L, 0, MAGICK_FUNCTIONS.length);
+    for (const name of MAGICK_FUNCTIONS) {
+      lua.lua_pushcclosure(L, this.cfunction(fns[name]), 0);
+      lua.lua_setfield(L, -2, name);
+    }
+    return reg();
+  }
+
+  private images(L: number): MagickImages {
+    const c = this.current;
+    if (c?.host === undefined) return this.raise(L, 'magick called outside of a method call');
+    c.images ??= new MagickImages(c.magick, c.maxImagePixels, c.deadline_ms);
+    return c.images;
+  }
+
+  /** Runs `fn`; a RadosError becomes the flagged op error (its errno), a deadline an abort. */
+  private magickOp<T>(L: number, fn: (images: MagickImages) => T): T {
+    const images = this.images(L);
+    let failure: RadosError | undefined;
+    let value: T | undefined;
+    try {
+      value = fn(images);
+    } catch (err: unknown) {
+      if (!RadosError.is(err)) throw err;
+      failure = err;
+    }
+    const c = this.current;
+    if (c !== undefined && c.abort === undefined && this.opts.now_ms() > c.deadline_ms) {
+      c.abort = { errno: ERRNO.ETIMEDOUT, message: failure?.message ?? 'deadline exceeded' };
+    }
+    if (c?.abort !== undefined) return this.raise(L, c.abort.message);
+    if (failure !== undefined) return this.raiseOp(L, -failure.errno, failure.message);
+    return value as T;
+  }
+
+  private argImage(L: number, idx: number): number {
+    const ud = this.lua.luaL_checkudata(L, idx, REG_IMAGE_MT);
+    return this.m.HEAPU32[ud >> 2] ?? 0;
+  }
+
+  /** An image blob argument: a Lua string or a bufferlist, copied out of the Lua heap. */
+  private argBlob(L: number, idx: number): Uint8Array {
+    if (this.lua.lua_type(L, idx) === LuaT.STRING) return Uint8Array.from(this.stringAt(L, idx));
+    return this.argBufferlist(L, idx);
+  }
+
+  private pushImage(L: number, id: number): number {
+    const ud = this.m._lua_newuserdatauv(L, 4, 0);
+    this.m.HEAPU32[ud >> 2] = id;
+    this.lua.luaL_setmetatable(L, REG_IMAGE_MT);
+    return 1;
+  }
+
+  private magickFunctions(): Record<
+    'load_image_from_blob' | 'thumb' | 'thumb_method' | 'get_width' | 'get_height' | 'get_format' | 'set_format'
+    | 'set_quality' | 'get_blob' | 'resize' | 'clone' | 'destroy',
+    CFunction
+  > {
+    const lua = this.lua;
+    const int = (L: number, n: number): number => {
+      this.m._lua_pushinteger(L, BigInt(n));
+      return 1;
+    };
+    return {
+      load_image_from_blob: (L) => {
+        const blob = this.argBlob(L, 1);
+        const loaded = this.magickOp(L, (im) => im.load(blob));
+        if (typeof loaded === 'number') return this.pushImage(L, loaded);
+        lua.lua_pushnil(L);
+        this.pushText(L, loaded.failed);
+        return 2;
+      },
+      // magick.thumb(img_or_blob, spec) → blob string; the image itself is left as it was.
+      thumb: (L) => {
+        const spec = this.argString(L, 2);
+        const given = lua.luaL_testudata(L, 1, REG_IMAGE_MT) !== 0 ? this.argImage(L, 1) : undefined;
+        const blob = given === undefined ? this.argBlob(L, 1) : undefined;
+        const out = this.magickOp(L, (im) => {
+          let id: number;
+          if (given !== undefined) {
+            id = im.clone(given);
+          } else {
+            const loaded = im.load(blob ?? new Uint8Array(0));
+            if (typeof loaded !== 'number') throw new RadosError(ERRNO.EINVAL, loaded.failed);
+            id = loaded;
+          }
+          try {
+            im.thumb(id, spec);
+            return im.blob(id);
+          } finally {
+            im.destroy(id);
+          }
+        });
+        this.pushBytes(L, out);
+        return 1;
+      },
+      thumb_method: (L) => {
+        const id = this.argImage(L, 1);
+        const spec = this.argString(L, 2);
+        this.magickOp(L, (im) => im.thumb(id, spec));
+        lua.lua_settop(L, 1);
+        return 1;
+      },
+      get_width: (L) => {
+        const id = this.argImage(L, 1);
+        return int(L, this.magickOp(L, (im) => im.size(id).width));
+      },
+      get_height: (L) => {
+        const id = this.argImage(L, 1);
+        return int(L, this.magickOp(L, (im) => im.size(id).height));
+      },
+      get_format: (L) => {
+        const id = this.argImage(L, 1);
+        this.pushText(L, this.magickOp(L, (im) => im.format(id)));
+        return 1;
+      },
+      set_format: (L) => {
+        const id = this.argImage(L, 1);
+        const format = this.argString(L, 2);
+        this.magickOp(L, (im) => im.setFormat(id, format));
+        lua.lua_pushboolean(L, 1);
+        return 1;
+      },
+      set_quality: (L) => {
+        const id = this.argImage(L, 1);
+        const quality = this.argInt(L, 2);
+        this.magickOp(L, (im) => im.setQuality(id, quality));
+        lua.lua_pushboolean(L, 1);
+        return 1;
+      },
+      get_blob: (L) => {
+        const id = this.argImage(L, 1);
+        this.pushBytes(L, this.magickOp(L, (im) => im.blob(id)));
+        return 1;
+      },
+      resize: (L) => {
+        const id = this.argImage(L, 1);
+        const width = this.argInt(L, 2);
+        const height = this.argInt(L, 3);
+        this.magickOp(L, (im) => im.resize(id, width, height));
+        lua.lua_settop(L, 1);
+        return 1;
+      },
+      clone: (L) => {
+        const id = this.argImage(L, 1);
+        return this.pushImage(L, this.magickOp(L, (im) => im.clone(id)));
+      },
+      destroy: (L) => {
+        const id = this.argImage(L, 1);
+        this.magickOp(L, (im) => im.destroy(id));
+        return 0;
+      },
+    };
   }
 
   // ---- objclass module ----

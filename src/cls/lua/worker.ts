@@ -11,6 +11,8 @@ import {
   type CallMessage, type DoneMessage, type HostReplyMessage, type WorkerInit,
 } from './protocol.js';
 import { LuaVm } from './vm.js';
+import { MagickBridge } from './magick-bridge.js';
+import type { MagickInvoker } from './magick-protocol.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort;
@@ -43,6 +45,11 @@ function invokeHost(id: number, call: HostCall, deadline_ms: number): HostReply 
   }
 }
 
+// The image worker starts with the first `magick` call, so OSDs that never make thumbnails
+// never load sharp.
+let bridge: MagickBridge | undefined;
+const magick: MagickInvoker = (job, deadline_ms) => (bridge ??= new MagickBridge(now_ms)).call(job, deadline_ms);
+
 const vmReady = LuaVm.create({ now_ms, maxCachedScripts: init.maxCachedScripts });
 
 async function run(msg: CallMessage): Promise<DoneMessage> {
@@ -55,7 +62,7 @@ async function run(msg: CallMessage): Promise<DoneMessage> {
   const deadline_ms = now_ms() + msg.budgets.timeout_ms;
   const script = typeof msg.script === 'string' ? msg.script : Buffer.from(msg.script);
   const input = Buffer.from(msg.input.buffer, msg.input.byteOffset, msg.input.byteLength);
-  const result = vm.call({ script, handler: msg.handler, input, trace: msg.trace }, msg.budgets, (call) => invokeHost(msg.id, call, deadline_ms));
+  const result = vm.call({ script, handler: msg.handler, input, trace: msg.trace }, msg.budgets, (call) => invokeHost(msg.id, call, deadline_ms), magick);
   const done: DoneMessage = { type: 'done', id: msg.id, ret: result.ret, out: result.out, log: result.log, fatal: vm.dead !== undefined };
   return result.error === undefined ? done : { ...done, error: result.error };
 }

@@ -21,6 +21,7 @@ import {
   type SubOpOut,
   type SubOpResult,
   type Timespec,
+  type ExecTrace,
 } from './types.js';
 
 /** 2^64: the largest number a u64 sent as a JS number can round to (2^64-1 does). */
@@ -69,7 +70,7 @@ export type CopyFromOp = Extract<SubOp, { op: 'copy_from' }>;
 
 export interface OpHooks {
   /** Runs a class method against the scratch object; its ret becomes the sub-op's prval. */
-  exec?: (cls: string, method: string, input: Buffer, obj: ScratchObject) => Promise<{ ret: number; out: Buffer }>;
+  exec?: (cls: string, method: string, input: Buffer, obj: ScratchObject) => Promise<{ ret: number; out: Buffer; trace?: ExecTrace }>;
   /** The source object of a copy_from, or undefined when it does not exist. */
   copySource?: (op: CopyFromOp) => ObjectView | undefined;
   /** Whether a class method is registered with the WR flag (default: true, as for cls_lua). */
@@ -540,7 +541,7 @@ async function runExec(s: Scratch, op: Extract<SubOp, { op: 'exec' }>, env: RunE
   const exec = env.hooks.exec;
   if (exec === undefined) return err(ERRNO.EOPNOTSUPP);
   const stepsBefore = s.steps.length;
-  let reply: { ret: number; out: Buffer };
+  let reply: { ret: number; out: Buffer; trace?: ExecTrace };
   try {
     reply = await exec(op.cls, op.method, op.input, clsObject(s, env));
   } catch (e) {
@@ -551,7 +552,8 @@ async function runExec(s: Scratch, op: Extract<SubOp, { op: 'exec' }>, env: RunE
   const classIsWrite = env.hooks.classIsWrite ?? (() => true);
   if (s.steps.length > stepsBefore && !classIsWrite(op.cls, op.method)) return err(ERRNO.EIO);
   const ret = Number.isInteger(reply.ret) ? reply.ret : -ERRNO.EIO;
-  return { ret, out: { kind: 'data', data: isBuf(reply.out) ? reply.out : Buffer.alloc(0) } };
+  const out: SubOpOut = { kind: 'data', data: isBuf(reply.out) ? reply.out : Buffer.alloc(0) };
+  return reply.trace === undefined ? { ret, out } : { ret, out, trace: reply.trace };
 }
 
 // ---- the compound op -----------------------------------------------------------------------
@@ -614,7 +616,10 @@ export async function executeOps(
     if (overflow) return failed(neg('EOVERFLOW'));
   } else {
     // Legacy write reply: overall 0 and no output data; prvals (e.g. an exec's 7) are kept.
-    for (let i = 0; i < results.length; i++) results[i] = { ret: results[i]?.ret ?? 0 };
+    for (let i = 0; i < results.length; i++) {
+      const trace = results[i]?.trace;
+      results[i] = trace === undefined ? { ret: results[i]?.ret ?? 0 } : { ret: results[i]?.ret ?? 0, trace };
+    }
     result = 0;
   }
   const meta = s.exists ? { size: s.size, mtime: ctx.mtime, userVersion: version } : undefined;

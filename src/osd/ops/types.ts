@@ -111,10 +111,18 @@ export type SubOpOut =
   | { readonly kind: 'extents'; readonly extents: ReadonlyArray<readonly [number, number]>; readonly data: Buffer }
   | { readonly kind: 'checksums'; readonly checksums: readonly Buffer[] };
 
+/** What a class call reports beyond its output when the request asked for it (Sepia extension). */
+export interface ExecTrace {
+  readonly log: readonly string[];
+  readonly error?: { readonly message: string; readonly traceback?: string };
+}
+
 export interface SubOpResult {
   /** prval: 0 or positive on success, negative errno on failure. */
   readonly ret: number;
   readonly out?: SubOpOut;
+  /** exec only, when asked for: kept even where a write reply drops `out`. */
+  readonly trace?: ExecTrace;
 }
 
 /**
