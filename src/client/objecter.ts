@@ -4,7 +4,7 @@
 import { RadosError, ERRNO } from '../core/errors.js';
 import { parseHostPort } from '../core/config.js';
 import { connect, type Connection } from '../msg/index.js';
-import { delay } from '../io/clock.js';
+import { delay, realClock, timeoutSignal, type Clock } from '../io/clock.js';
 import type { StreamTransport } from '../io/tcp.js';
 import { locateObject, mapPg, osdById, poolById, type OsdMap, type PoolInfo } from '../mon/maps/osdmap.js';
 import { MSG, type OsdOpReply, type OsdPglsReply } from '../proto/messages.js';
@@ -20,6 +20,8 @@ export interface ObjecterOptions {
   readonly maxInflightOps: number;
   readonly now: () => Timespec;
   readonly transport?: StreamTransport;
+  /** Time source for op deadlines and resend back-off (default real time). */
+  readonly clock?: Clock;
 }
 
 /** Retries are bounded: a PG that cannot be served for this many map changes fails the op. */
@@ -31,7 +33,11 @@ export class Objecter {
   private readonly conns = new Map<number, { addr: string; conn: Connection }>();
   private closed = false;
 
-  constructor(private readonly opts: ObjecterOptions) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly opts: ObjecterOptions) {
+    this.clock = opts.clock ?? realClock;
+  }
 
   close(): void {
     this.closed = true;
@@ -74,8 +80,22 @@ export class Objecter {
     const tid = ++this.tid;
     const reqid: [number, number] = [this.opts.globalId, tid];
     const mtime = this.opts.now();
-    const deadline = this.opts.opTimeout_ms > 0 ? AbortSignal.timeout(this.opts.opTimeout_ms) : undefined;
-    const sig = signal && deadline ? AbortSignal.any([signal, deadline]) : (signal ?? deadline);
+    const deadline = this.opts.opTimeout_ms > 0 ? timeoutSignal(this.opts.opTimeout_ms, this.clock) : undefined;
+    try {
+      return await this.send(target, ops, flags, reqid, mtime, signal && deadline ? AbortSignal.any([signal, deadline.signal]) : (signal ?? deadline?.signal));
+    } finally {
+      deadline?.cancel();
+    }
+  }
+
+  private async send(
+    target: { pool: number; namespace: string; oid: string; locator: string },
+    ops: readonly SubOp[],
+    flags: number,
+    reqid: [number, number],
+    mtime: Timespec,
+    sig: AbortSignal | undefined,
+  ): Promise<OsdOpReply> {
     for (let attempt = 0; attempt < MAX_RESENDS; attempt++) {
       if (this.closed) throw RadosError.from('ESHUTDOWN', 'client is closed');
       sig?.throwIfAborted();
@@ -113,7 +133,7 @@ export class Objecter {
 
   private async backoff(attempt: number, epoch: number, signal?: AbortSignal): Promise<void> {
     const wait_ms = RETRY_BACKOFF_MS[Math.min(attempt, RETRY_BACKOFF_MS.length - 1)] ?? 400;
-    await Promise.race([delay(wait_ms, signal), this.opts.waitForMap(epoch, signal)]).catch((err: unknown) => {
+    await Promise.race([delay(wait_ms, signal, this.clock), this.opts.waitForMap(epoch, signal)]).catch((err: unknown) => {
       if (signal?.aborted) throw err;
     });
   }

@@ -4,7 +4,7 @@ import { RadosError, ERRNO, type ErrnoName } from '../core/errors.js';
 import { Config, parseConf, parseHostPort } from '../core/config.js';
 import { connect, type Connection } from '../msg/index.js';
 import { readTextIfExists } from '../io/files.js';
-import { realClock } from '../io/clock.js';
+import { realClock, timeoutSignal, type Clock } from '../io/clock.js';
 import type { StreamTransport } from '../io/tcp.js';
 import type { OsdMap } from '../mon/maps/osdmap.js';
 import { MSG, type MonCommandReply, type MonHelloReply, type OsdMapMessage } from '../proto/messages.js';
@@ -23,6 +23,8 @@ export interface ConnectOptions {
   readonly signal?: AbortSignal;
   /** Byte-stream transport (default TCP; the simulator passes its own). */
   readonly transport?: StreamTransport;
+  /** Time source for timeouts, back-off and op mtimes (default real time; the simulator's is virtual). */
+  readonly clock?: Clock;
 }
 
 export interface PoolStat {
@@ -55,6 +57,7 @@ export class Rados {
     private readonly config: Config,
     private readonly mon: Connection,
     private readonly transport: StreamTransport | undefined,
+    private readonly clock: Clock,
   ) {}
 
   /** Connects to the monitor, registers, and waits for the first OSDMap. */
@@ -92,10 +95,10 @@ export class Rados {
         },
       },
     });
-    rados = new Rados(config, mon, opts.transport);
+    rados = new Rados(config, mon, opts.transport, opts.clock ?? realClock);
     const mount_ms = config.get('client_mount_timeout') * 1000;
-    const timeout = AbortSignal.timeout(mount_ms);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    const timeout = timeoutSignal(mount_ms, opts.clock ?? realClock);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout.signal]) : timeout.signal;
     try {
       // onConnect may have fired before `rados` was assigned: handshake explicitly if so.
       if (!mon.closed) void rados.handshake(mon).then(ready, failed);
@@ -104,6 +107,8 @@ export class Rados {
       mon.close();
       if (signal.aborted) throw RadosError.from('ETIMEDOUT', `connecting to monitor ${host}:${port}`, { cause: err });
       throw err;
+    } finally {
+      timeout.cancel();
     }
     return rados;
   }
@@ -125,7 +130,8 @@ export class Rados {
           opTimeout_ms: this.config.get('rados_osd_op_timeout') * 1000,
           maxInflightBytes: this.config.get('objecter_inflight_op_bytes'),
           maxInflightOps: this.config.get('objecter_inflight_ops'),
-          now: () => realClock.wall(),
+          now: () => this.clock.wall(),
+          clock: this.clock,
           ...(this.transport ? { transport: this.transport } : {}),
         });
       }
@@ -156,13 +162,15 @@ export class Rados {
       waiter.resolve = resolve;
     });
     this.mapWaiters.add(waiter);
+    const nap = sleep(WAIT_MS, this.clock);
     try {
       void this.mon
         .request<{ map: OsdMap }>(MSG.MON_GET_MAP, {}, { timeout_ms: WAIT_MS })
         .then((r) => this.handleMap(r.map))
         .catch(() => undefined);
-      await abortable(Promise.race([arrived, sleep(WAIT_MS)]), signal);
+      await abortable(Promise.race([arrived, nap.done]), signal);
     } finally {
+      nap.cancel();
       this.mapWaiters.delete(waiter);
     }
   }
@@ -278,11 +286,13 @@ export class Rados {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    t.unref();
+/** A cancellable sleep, so a wait that ended early leaves no timer behind (real or virtual). */
+function sleep(ms: number, clock: Clock): { done: Promise<void>; cancel(): void } {
+  let timer: { cancel(): void } | undefined;
+  const done = new Promise<void>((resolve) => {
+    timer = clock.after(ms, resolve);
   });
+  return { done, cancel: () => timer?.cancel() };
 }
 
 function abortable<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {

@@ -32,17 +32,34 @@ export const realClock: Clock = {
   },
 };
 
-/** Resolves after delay_ms; for retry back-off only, never as a stand-in for synchronisation. */
-export function delay(delay_ms: number, signal?: AbortSignal): Promise<void> {
+/**
+ * Resolves after delay_ms on `clock` (default: real time); for retry back-off only, never as a
+ * stand-in for synchronisation.
+ */
+export function delay(delay_ms: number, signal?: AbortSignal, clock: Clock = realClock): Promise<void> {
   return new Promise((resolve, reject) => {
-    const t = setTimeout(resolve, delay_ms);
+    const t = clock.after(delay_ms, resolve);
     signal?.addEventListener(
       'abort',
       () => {
-        clearTimeout(t);
+        t.cancel();
         reject(signal.reason);
       },
       { once: true },
     );
   });
+}
+
+/**
+ * An AbortSignal that aborts with a 'TimeoutError' after timeout_ms on `clock`, like
+ * AbortSignal.timeout (which always uses real time). Call cancel() once the guarded work is done
+ * so a virtual clock does not keep a dead timer queued.
+ */
+export function timeoutSignal(timeout_ms: number, clock: Clock = realClock): { signal: AbortSignal; cancel(): void } {
+  if (clock === realClock) return { signal: AbortSignal.timeout(timeout_ms), cancel: () => undefined };
+  const controller = new AbortController();
+  const timer = clock.after(timeout_ms, () => {
+    controller.abort(new DOMException(`timed out after ${timeout_ms} ms`, 'TimeoutError'));
+  });
+  return { signal: controller.signal, cancel: () => timer.cancel() };
 }

@@ -1,6 +1,6 @@
 // File helpers for daemons and the CLI: config files, pid files, data directories.
 import { mkdirSync, readFileSync, writeFileSync, existsSync, renameSync, rmSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RadosError } from '../core/errors.js';
 import { Config, parseConf } from '../core/config.js';
@@ -45,7 +45,6 @@ export function loadConfig(
 
 /** Filesystem capacity under a path, for `df` and status. */
 export async function diskUsage(path: string): Promise<{ totalBytes: number; availBytes: number }> {
-  const { statfs } = await import('node:fs/promises');
   const s = await statfs(path);
   return { totalBytes: s.blocks * s.bsize, availBytes: s.bavail * s.bsize };
 }

@@ -100,6 +100,18 @@ export class Monitor {
     }
     const allow = this.store.getValue('mon_allow_pool_delete');
     if (typeof allow === 'boolean') this.runtimeAllowPoolDelete = allow;
+    // Every OSD starts down until it boots again: a restarted monitor has no live sessions. This
+    // is one epoch, committed before anyone can connect, so a quick boot is never undone by it.
+    const wasUp = this.map.osds.filter((o) => o.up).map((o) => o.id);
+    if (wasUp.length > 0) {
+      const stamp = this.now();
+      await this.propose((m) => ({
+        ...m,
+        epoch: m.epoch + 1,
+        modified: stamp,
+        osds: m.osds.map((o) => (o.up ? { ...o, up: false, downAt: m.epoch + 1 } : o)),
+      }));
+    }
     this.server = await listen({
       host: this.opts.host,
       port: this.opts.port,
@@ -110,9 +122,6 @@ export class Monitor {
         onClose: (conn) => this.onClose(conn),
       },
     });
-    // Every OSD starts down until it boots again: a restarted monitor has no live sessions.
-    const liveless = this.map.osds.filter((o) => o.up);
-    for (const o of liveless) await this.propose((m) => osdMarkDown(m, this.now(), o.id));
     this.opts.log.info(`mon listening on ${this.opts.host}:${this.server.port}, osdmap e${this.map.epoch}`);
   }
 

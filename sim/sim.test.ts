@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runSeed, summarize } from './run.js';
+
+/** Seeds `npm test` runs; `npm run sim -- --seeds 10000` is the long run. */
+const SEEDS = 200;
+const OPS_PER_SEED = 30;
+
+test('200 seeds under the faults today\'s daemons survive keep every invariant', async () => {
+  const failed: string[] = [];
+  for (let seed = 1; seed <= SEEDS; seed++) {
+    const r = await runSeed({ seed, ops: OPS_PER_SEED, faults: 'safe' });
+    if (!r.ok) failed.push(`${summarize(r)}\n    ${r.failures.slice(0, 3).join('\n    ')}\n    replay: npm run sim -- --seed ${seed} --ops ${OPS_PER_SEED} --faults safe`);
+  }
+  assert.deepEqual(failed, []);
+});
+
+test('the same seed replays the identical event trace', async () => {
+  const a = await runSeed({ seed: 11, ops: OPS_PER_SEED, faults: 'safe', keepTrace: true });
+  const b = await runSeed({ seed: 11, ops: OPS_PER_SEED, faults: 'safe', keepTrace: true });
+  assert.ok(a.trace.lines > 500, `a real run happened (${a.trace.lines} trace lines)`);
+  assert.ok(a.faultsInjected > 0, 'the run injected faults');
+  assert.deepEqual(b.trace.fullLines(), a.trace.fullLines());
+  assert.equal(b.digest, a.digest);
+  assert.equal(b.events, a.events);
+});
+
+test('different seeds take different paths', async () => {
+  const a = await runSeed({ seed: 1, ops: OPS_PER_SEED, faults: 'safe' });
+  const b = await runSeed({ seed: 2, ops: OPS_PER_SEED, faults: 'safe' });
+  assert.notEqual(a.digest, b.digest);
+});
+
+test('a model expecting an acknowledged write that never happened fails the run and names its seed', async () => {
+  const r = await runSeed({ seed: 5, ops: OPS_PER_SEED, faults: 'net', sabotage: 'model' });
+  assert.equal(r.ok, false);
+  assert.ok(r.failures.some((f) => f.startsWith('read of obj') && f.includes('acknowledged writes allow only')), r.failures.join('\n'));
+  assert.match(summarize(r), /^seed 5 \[net\] FAILED/);
+});
+
+test('a replica changed behind the cluster\'s back fails the replica check', async () => {
+  const r = await runSeed({ seed: 6, ops: OPS_PER_SEED, faults: 'none', sabotage: 'replica' });
+  assert.equal(r.ok, false);
+  assert.ok(r.failures.some((f) => /^pg \d+\.[0-9a-f]+ object .*: osd\.\d has .* but osd\.\d has /.test(f)), r.failures.join('\n'));
+  assert.match(summarize(r), /^seed 6 \[none\] FAILED/);
+});
