@@ -5,6 +5,8 @@ import { RadosError, errnoName } from '../core/errors.js';
 import { Rados } from '../client/rados.js';
 import { locateObject, pgIdString, poolByName, type OsdMap } from '../mon/maps/osdmap.js';
 import type { MonCommandReply } from '../proto/messages.js';
+import { osdTreeJson, osdTreeText } from '../mon/maps/osd-tree.js';
+import { crushTreeJson, crushTreeText, crushDumpJson } from '../placement/index.js';
 
 type Getter = () => string;
 
@@ -15,6 +17,12 @@ async function withRados<T>(conf: string, fn: (r: Rados) => Promise<T>): Promise
   } finally {
     await rados.close();
   }
+}
+
+/** A weight argument: a number when it parses as one, else the text (the monitor rejects it). */
+function parseWeight(text: string): number | string {
+  const n = Number(text);
+  return text.trim() !== '' && Number.isFinite(n) ? n : text;
 }
 
 /** Ceph's `ceph` prints the status text on stderr and exits with the errno on failure. */
@@ -46,32 +54,6 @@ function osdDump(map: OsdMap): string {
     );
   }
   return `${out.join('\n')}\n`;
-}
-
-function osdTree(map: OsdMap): string {
-  const hosts = new Map<string, typeof map.osds>();
-  for (const o of map.osds) hosts.set(o.host, [...(hosts.get(o.host) ?? []), o]);
-  const rows: string[][] = [['ID', 'CLASS', 'WEIGHT', 'TYPE NAME', 'STATUS', 'REWEIGHT', 'PRI-AFF']];
-  const w = (n: number): string => n.toFixed(5);
-  rows.push(['-1', '', w(map.osds.length), 'root default', '', '', '']);
-  let hostId = -2;
-  for (const [host, osds] of hosts) {
-    rows.push([String(hostId--), '', w(osds.length), `    host ${host}`, '', '', '']);
-    for (const o of osds) {
-      rows.push([String(o.id), 'hdd', w(1), `        osd.${o.id}`, o.up ? 'up' : 'down', w(o.weight / 0x10000), w(1)]);
-    }
-  }
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  const rightAligned = new Set([0, 1, 2, 4, 5, 6]);
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) => (rightAligned.has(i) && i !== 3 ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
-        .join('  ')
-        .replace(/\s+$/, ''),
-    )
-    .map((l) => `${l}\n`)
-    .join('');
 }
 
 export function registerOsdCommands(program: Command, conf: Getter, json: () => boolean): void {
@@ -150,13 +132,66 @@ export function registerOsdCommands(program: Command, conf: Getter, json: () => 
 
   osd
     .command('tree')
-    .description('the CRUSH hierarchy with OSD status')
+    .description('the CRUSH hierarchy with OSD status (like `ceph osd tree`)')
     .action(async () => {
       await withRados(conf(), async (r) => {
-        const map = (await r.monCommand({ prefix: 'osd tree' })).out as OsdMap;
-        process.stdout.write(json() ? `${JSON.stringify({ nodes: map.osds })}\n` : osdTree(map));
+        const map = (await r.monCommand({ prefix: 'osd dump' })).out as OsdMap;
+        process.stdout.write(json() ? `${JSON.stringify(osdTreeJson(map))}\n` : osdTreeText(map));
       });
     });
+
+  const crush = osd.command('crush').description('the CRUSH map: tree, dump, reweight, add-bucket, move, add, rm');
+  crush
+    .command('tree')
+    .description('the CRUSH hierarchy (like `ceph osd crush tree`)')
+    .action(async () => {
+      await withRados(conf(), async (r) => {
+        const map = (await r.monCommand({ prefix: 'osd dump' })).out as OsdMap;
+        process.stdout.write(json() ? `${JSON.stringify(crushTreeJson(map.crush))}\n` : crushTreeText(map.crush));
+      });
+    });
+  crush
+    .command('dump')
+    .description('the CRUSH map as JSON (like `ceph osd crush dump`)')
+    .action(async () => {
+      await withRados(conf(), async (r) => {
+        const map = (await r.monCommand({ prefix: 'osd dump' })).out as OsdMap;
+        const dump = crushDumpJson(map.crush);
+        process.stdout.write(json() ? `${JSON.stringify(dump)}\n` : `${JSON.stringify(dump, null, 4)}\n`);
+      });
+    });
+  crush
+    .command('reweight <name> <weight>')
+    .description("set a device's CRUSH weight (1.0 = 1 TiB by convention)")
+    .action(async (name: string, weight: string) => {
+      await withRados(conf(), async (r) => finish(await r.monCommandRaw({ prefix: 'osd crush reweight', name, weight: parseWeight(weight) })));
+    });
+  crush
+    .command('add-bucket <name> <type> [args...]')
+    .description('add an empty bucket, optionally placed at type=name locations')
+    .action(async (name: string, type: string, args: string[]) => {
+      await withRados(conf(), async (r) => finish(await r.monCommandRaw({ prefix: 'osd crush add-bucket', name, type, args })));
+    });
+  crush
+    .command('move <name> <args...>')
+    .description('move a bucket or device to a location given as type=name pairs')
+    .action(async (name: string, args: string[]) => {
+      await withRados(conf(), async (r) => finish(await r.monCommandRaw({ prefix: 'osd crush move', name, args })));
+    });
+  crush
+    .command('add <osd> <weight> <args...>')
+    .description('place a device with a weight at a location given as type=name pairs')
+    .action(async (id: string, weight: string, args: string[]) => {
+      await withRados(conf(), async (r) => finish(await r.monCommandRaw({ prefix: 'osd crush add', id, weight: parseWeight(weight), args })));
+    });
+  for (const verb of ['rm', 'remove']) {
+    crush
+      .command(`${verb} <name>`)
+      .description('remove a device or an empty bucket from the CRUSH map')
+      .action(async (name: string) => {
+        await withRados(conf(), async (r) => finish(await r.monCommandRaw({ prefix: 'osd crush rm', name })));
+      });
+  }
 
   osd
     .command('dump')

@@ -43,6 +43,8 @@ export const OPTIONS = {
   osd_heartbeat_interval: { type: 'secs', default: 6, help: 'seconds between OSD peer pings' },
   osd_heartbeat_grace: { type: 'secs', default: 20, help: 'seconds without a ping reply before reporting a peer down' },
   mon_osd_down_out_interval: { type: 'secs', default: 600, help: 'seconds down before an OSD is marked out' },
+  mon_osd_min_down_reporters: { type: 'int', default: 2, help: 'distinct OSDs that must report a peer before it is marked down' },
+  osd_recovery_max_active: { type: 'int', default: 3, help: 'object recoveries in flight per OSD' },
   rados_osd_op_timeout: { type: 'secs', default: 0, help: 'client op timeout in seconds (0: none)' },
   rados_mon_op_timeout: { type: 'secs', default: 0, help: 'client monitor command timeout in seconds (0: none)' },
   client_mount_timeout: { type: 'secs', default: 300, help: 'seconds to wait for the monitor when connecting' },

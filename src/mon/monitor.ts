@@ -6,7 +6,7 @@ import { invariant } from '../core/assert.js';
 import type { Config } from '../core/config.js';
 import { listen, type Connection } from '../msg/index.js';
 import type { Logger } from '../io/log.js';
-import type { Clock } from '../io/clock.js';
+import { realClock, type Clock, type Timer } from '../io/clock.js';
 import type { StreamTransport } from '../io/tcp.js';
 import { MonStore } from './store.js';
 import {
@@ -14,6 +14,7 @@ import {
   emptyOsdMap,
   osdBoot,
   osdMarkDown,
+  osdSetCrush,
   osdSetWeight,
   poolByName,
   removePool,
@@ -31,8 +32,20 @@ import {
   type MonSubscribe,
   type OsdBoot,
   type OsdPgStats,
+  type OsdFailureReport,
 } from '../proto/messages.js';
 import { pgIdString } from './maps/osdmap.js';
+import {
+  crushAddBucket,
+  crushAddDevice,
+  crushMove,
+  crushRemove,
+  crushReweight,
+  parseCrushLocation,
+  type CrushEdit,
+} from './maps/crush-edit.js';
+import { osdTreeJson } from './maps/osd-tree.js';
+import { crushDumpJson, crushTreeJson, type CrushMap } from '../placement/index.js';
 
 export interface MonitorOptions {
   readonly config: Config;
@@ -66,6 +79,11 @@ export class Monitor {
   private readonly reports = new Map<number, OsdPgStats>();
   /** OSD id → its monitor session: a dropped session marks the OSD down (fast local detection). */
   private readonly osdSessions = new Map<number, Connection>();
+  /** Failure reports: target OSD → (its up_from when reported, distinct reporters). */
+  private readonly failureReports = new Map<number, { upFrom: number; reporters: Set<number> }>();
+  /** Down OSD → monotonic ms when this monitor first saw it down (for mon_osd_down_out_interval). */
+  private readonly downSince_ms = new Map<number, number>();
+  private downOutTimer: Timer | undefined;
   /** Map changes are serialised: one epoch at a time, each durable before the next starts. */
   private chain: Promise<unknown> = Promise.resolve();
   private readonly allowPoolDelete: boolean;
@@ -122,10 +140,14 @@ export class Monitor {
         onClose: (conn) => this.onClose(conn),
       },
     });
+    const clock = this.opts.clock ?? realClock;
+    const outInterval_ms = this.opts.config.get('mon_osd_down_out_interval') * 1000;
+    this.downOutTimer = clock.every(Math.max(10, Math.min(1000, outInterval_ms / 4)), () => this.markDownOsdsOut(clock, outInterval_ms));
     this.opts.log.info(`mon listening on ${this.opts.host}:${this.server.port}, osdmap e${this.map.epoch}`);
   }
 
   async stop(): Promise<void> {
+    this.downOutTimer?.cancel();
     await this.server.close();
     await this.chain.catch(() => undefined);
     await this.store.close();
@@ -152,6 +174,55 @@ export class Monitor {
       if (conn.closed) this.subscribers.delete(conn);
       else conn.send(MSG.OSDMAP, { map: this.map });
     }
+  }
+
+  /** Down OSDs stay in (their PGs wait for them) until mon_osd_down_out_interval passes; then out. */
+  private markDownOsdsOut(clock: Clock, interval_ms: number): void {
+    const now_ms = clock.monotonic_ms();
+    for (const o of this.map.osds) {
+      if (o.up) {
+        this.downSince_ms.delete(o.id);
+        continue;
+      }
+      const since_ms = this.downSince_ms.get(o.id);
+      if (since_ms === undefined) {
+        this.downSince_ms.set(o.id, now_ms);
+        continue;
+      }
+      if (o.weight === 0 || now_ms - since_ms < interval_ms) continue;
+      this.opts.log.info(`osd.${o.id} down for ${Math.round((now_ms - since_ms) / 1000)} s; marking out`);
+      this.downSince_ms.set(o.id, now_ms);
+      void this.propose((m) => {
+        const cur = m.osds.find((x) => x.id === o.id);
+        return cur && !cur.up && cur.weight > 0 ? osdSetWeight(m, this.now(), o.id, 0) : m;
+      }).catch((err: unknown) => this.opts.log.error(`marking osd.${o.id} out failed: ${String(err)}`));
+    }
+  }
+
+  /**
+   * A peer says `target` stopped answering heartbeats. One report is not enough (the reporter
+   * may be the one cut off): mon_osd_min_down_reporters distinct OSDs must agree, or every other
+   * up OSD when fewer are up.
+   */
+  private async failureReport(r: OsdFailureReport): Promise<{ ok: true }> {
+    const target = this.map.osds.find((o) => o.id === r.target);
+    const reporter = this.map.osds.find((o) => o.id === r.reporter);
+    if (!target || !target.up || !reporter || !reporter.up || r.target === r.reporter) return { ok: true };
+    let entry = this.failureReports.get(r.target);
+    if (entry === undefined || entry.upFrom !== target.upFrom) {
+      entry = { upFrom: target.upFrom, reporters: new Set() };
+      this.failureReports.set(r.target, entry);
+    }
+    entry.reporters.add(r.reporter);
+    const others = this.map.osds.filter((o) => o.up && o.id !== r.target).length;
+    const needed = Math.max(1, Math.min(this.opts.config.get('mon_osd_min_down_reporters'), others));
+    this.opts.log.info(`osd.${r.target} reported failed by osd.${r.reporter} (${entry.reporters.size}/${needed}, silent ${Math.round(r.silent_ms)} ms)`);
+    if (entry.reporters.size < needed) return { ok: true };
+    this.failureReports.delete(r.target);
+    // Its last PG report is stale now; left in place it would shadow the new primaries' reports.
+    this.reports.delete(r.target);
+    await this.propose((m) => osdMarkDown(m, this.now(), r.target));
+    return { ok: true };
   }
 
   private onClose(conn: Connection): void {
@@ -187,6 +258,10 @@ export class Monitor {
         const stats = body;
         this.reports.set(stats.id, stats);
         return { ok: true };
+      }
+      case MSG.OSD_FAILURE: {
+        if (!isFailureReport(body)) throw RadosError.from('EINVAL', 'malformed failure report');
+        return this.failureReport(body);
       }
       case MSG.OSD_STOPPING: {
         const { id } = body as { id: number };
@@ -322,7 +397,7 @@ export class Monitor {
       case 'osd dump':
       case 'osd tree':
       case 'osd getmap':
-        return { ret: 0, outs: '', out: this.map };
+        return { ret: 0, outs: '', out: cmd.prefix === 'osd tree' && cmd['format'] === 'json' ? osdTreeJson(this.map) : this.map };
       case 'osd out':
       case 'osd in': {
         const ids = (cmd['ids'] as unknown[] | undefined)?.map(Number) ?? [];
@@ -338,6 +413,70 @@ export class Monitor {
         const ids = (cmd['ids'] as unknown[] | undefined)?.map(Number) ?? [];
         for (const id of ids) await this.propose((m) => osdMarkDown(m, this.now(), id));
         return { ret: 0, outs: `marked down ${ids.map((i) => `osd.${i}`).join(', ')}. ` };
+      }
+      case 'osd crush tree':
+        return { ret: 0, outs: '', out: crushTreeJson(this.map.crush) };
+      case 'osd crush dump':
+        return { ret: 0, outs: '', out: crushDumpJson(this.map.crush) };
+      case 'osd crush reweight':
+      case 'osd crush add-bucket':
+      case 'osd crush move':
+      case 'osd crush add':
+      case 'osd crush rm':
+      case 'osd crush remove': {
+        // Each edit runs against the map current when its turn in the proposal chain comes.
+        const args = Array.isArray(cmd['args']) ? (cmd['args'] as unknown[]).map(String) : [];
+        const weight = (): { value: number; text: string } => {
+          const raw = cmd['weight'];
+          const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
+          if (!Number.isFinite(value) || value < 0) throw RadosError.from('EINVAL', `unable to parse weight value '${String(raw)}'`);
+          return { value, text: String(raw) };
+        };
+        let edit: (c: CrushMap) => CrushEdit;
+        switch (cmd.prefix) {
+          case 'osd crush reweight': {
+            const name = str('name');
+            const w = weight();
+            edit = (c) => crushReweight(c, name, w.value, w.text);
+            break;
+          }
+          case 'osd crush add-bucket': {
+            const name = str('name');
+            const type = str('type');
+            const loc = parseCrushLocation(args);
+            edit = (c) => crushAddBucket(c, name, type, loc);
+            break;
+          }
+          case 'osd crush move': {
+            const name = str('name');
+            const loc = parseCrushLocation(args);
+            edit = (c) => crushMove(c, name, loc);
+            break;
+          }
+          case 'osd crush add': {
+            const idText = String(cmd['id'] ?? '');
+            const id = Number(idText.replace(/^osd\./, ''));
+            if (!Number.isInteger(id) || id < 0) throw RadosError.from('EINVAL', `invalid osd id '${idText}'`);
+            if (!this.map.osds.some((o) => o.id === id)) {
+              throw RadosError.from('ENOENT', `osd.${id} does not exist. Create it before updating the crush map`);
+            }
+            const w = weight();
+            const loc = parseCrushLocation(args);
+            edit = (c) => crushAddDevice(c, id, w.value, loc, w.text);
+            break;
+          }
+          default: {
+            const name = str('name');
+            edit = (c) => crushRemove(c, name);
+          }
+        }
+        let message = '';
+        await this.propose((m) => {
+          const result = edit(m.crush);
+          message = result.message;
+          return result.changed ? osdSetCrush(m, this.now(), result.crush) : m;
+        });
+        return { ret: 0, outs: message };
       }
       case 'status':
         return { ret: 0, outs: '', out: computeStatus(this.map, this.reports) };
@@ -361,6 +500,12 @@ export class Monitor {
         return { ret: -ERRNO.EINVAL, outs: `unknown command '${cmd.prefix}'` };
     }
   }
+}
+
+function isFailureReport(v: unknown): v is OsdFailureReport {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return Number.isSafeInteger(r['target']) && Number.isSafeInteger(r['reporter']) && typeof r['silent_ms'] === 'number';
 }
 
 function isBoot(v: unknown): v is OsdBoot {

@@ -13,9 +13,19 @@ import type { Clock, Timer } from '../io/clock.js';
 import type { StreamTransport } from '../io/tcp.js';
 import { diskUsage } from '../io/files.js';
 import { locateObject, mapPg, osdById, poolById, type OsdMap } from '../mon/maps/osdmap.js';
+import { objectToPg } from '../placement/index.js';
 import {
   MSG,
   ALL_NSPACES,
+  type ObjectCopy,
+  type OsdPgActivate,
+  type OsdPgInfoReply,
+  type OsdPgPull,
+  type OsdPgPullReply,
+  type OsdPgPush,
+  type OsdPgQuery,
+  type OsdPgScan,
+  type OsdPgScanReply,
   type MonHelloReply,
   type OsdMapMessage,
   type OsdOpReply,
@@ -28,8 +38,11 @@ import {
 } from '../proto/messages.js';
 import { executeOps, isWriteOp, memoryObject, memoryView, precheckRequest, type CopyFromOp, type ObjectView, type OpLimits, type OpOutcome, type SubOp } from './ops/index.js';
 import type { ObjectKey, ObjectStore } from './store/object-store.js';
-import { PgState, PG_LOG_KEEP, type PgPersisted } from './pg-state.js';
+import { PgState, PG_LOG_KEEP, LOG_TRIM_EVERY, type PgPersisted } from './pg-state.js';
 import { isValidOpRequest, isValidPglsRequest, isValidRepop } from './validate.js';
+import { PgPeering, objectNameOf, parseObjectName, type ActivateAction, type PeeringAction, type PeeringEvent } from './pg/index.js';
+import { mutationForCopy, readObjectCopy, sameVersion } from './object-copy.js';
+import { Heartbeat } from './heartbeat.js';
 import { ClassHost } from '../cls/class-host.js';
 
 export interface OsdOptions {
@@ -52,7 +65,19 @@ const MAX_QUEUED_OPS_PER_PG = 4096;
 const MAP_WAIT_TIMEOUT_MS = 10_000;
 const STATS_INTERVAL_MS = 1_000;
 const PGLS_MAX_ENTRIES = 1024;
-const LOG_TRIM_EVERY = 500;
+/** Peering and recovery requests to a peer that does not answer in this long count as failed. */
+const PEER_REQUEST_TIMEOUT_MS = 15_000;
+/** An op waits this long for its PG to go active before the client is told to retry. */
+const ACTIVE_WAIT_MS = 30_000;
+const BACKFILL_SCAN_PAGE = 256;
+/** Objects per PG a backfill compares (listings are held in memory). */
+const BACKFILL_OBJECTS_MAX = 1_000_000;
+const RECOVERY_ATTEMPTS_MAX = 20;
+const RECOVERY_RETRY_MS = 500;
+const REPEER_DELAY_MS = 1000;
+
+/** A peer refused a message from an interval it has already left behind. */
+const STALE_INTERVAL = 'ERESTART';
 
 export class Osd {
   private map: OsdMap | undefined;
@@ -69,6 +94,14 @@ export class Osd {
   private stopping = false;
   private booted!: Promise<void>;
   private readonly classes: ClassHost;
+  private addr = '';
+  private rebooting = false;
+  private heartbeat: Heartbeat | undefined;
+  private statsSoon = false;
+  /** OSD-wide throttle of background recoveries (osd_recovery_max_active). */
+  private recoveryActive = 0;
+  private readonly recoveryWaiters: Array<() => void> = [];
+  private readonly recoveryMaxActive: number;
 
   constructor(private readonly opts: OsdOptions) {
     const c = opts.config;
@@ -89,6 +122,7 @@ export class Osd {
       },
       log: (m) => opts.log.debug(m),
     });
+    this.recoveryMaxActive = Math.max(1, c.get('osd_recovery_max_active'));
     this.prechecks = {
       maxObjectNameLen: c.get('osd_max_object_name_len'),
       maxNamespaceLen: c.get('osd_max_object_namespace_len'),
@@ -124,6 +158,7 @@ export class Osd {
       handler: { onRequest: (type, body, ctx) => this.onRequest(type, body, ctx.conn) },
     });
     const addr = `${bind.host}:${this.server.port}`;
+    this.addr = addr;
     const monAddr = parseHostPort(config.get('mon_host'), 6789);
     let bootedResolve!: () => void;
     this.booted = new Promise((r) => (bootedResolve = r));
@@ -144,6 +179,23 @@ export class Osd {
     });
     await this.booted;
     this.statsTimer = this.opts.clock.every(STATS_INTERVAL_MS, () => void this.reportStats());
+    const grace_ms = config.get('osd_heartbeat_grace') * 1000;
+    this.heartbeat = new Heartbeat({
+      clock: this.opts.clock,
+      interval_ms: Math.max(1, config.get('osd_heartbeat_interval') * 1000),
+      grace_ms,
+      ping: async (osd, timeout_ms) => {
+        await this.peer(osd).request(MSG.OSD_PING, { from: this.opts.id, epoch: this.map?.epoch ?? 0 }, { timeout_ms });
+      },
+      report: (osd, silent_ms) => {
+        log.warn(`osd.${osd} silent for ${Math.round(silent_ms)} ms; reporting it to the monitor`);
+        void this.mon
+          .request(MSG.OSD_FAILURE, { target: osd, reporter: this.opts.id, epoch: this.map?.epoch ?? 0, silent_ms })
+          .catch(() => undefined);
+      },
+    });
+    if (this.map) this.updateHeartbeatPeers(this.map);
+    this.heartbeat.start();
     log.info(`osd.${this.opts.id} up at ${addr}`);
   }
 
@@ -159,6 +211,7 @@ export class Osd {
   async stop(): Promise<void> {
     this.stopping = true;
     this.statsTimer?.cancel();
+    this.heartbeat?.stop();
     try {
       await this.mon.request(MSG.OSD_STOPPING, { id: this.opts.id }, { timeout_ms: 2000 });
     } catch {
@@ -179,8 +232,9 @@ export class Osd {
     pg = new PgState(pool, ps);
     const store = this.opts.store;
     const persisted = store.getPgMeta(pool, ps) as PgPersisted | undefined;
-    const after = Math.max(0, (persisted?.lastUpdate ?? 0) - PG_LOG_KEEP);
-    pg.load(persisted, store.readPgLog(pool, ps, after, PG_LOG_KEEP));
+    const retained = PG_LOG_KEEP + LOG_TRIM_EVERY;
+    const after = Math.max(persisted?.logTail ?? 0, (persisted?.lastUpdate ?? 0) - retained);
+    pg.load(persisted, store.readPgLog(pool, ps, after, retained));
     this.pgs.set(key, pg);
     return pg;
   }
@@ -202,9 +256,13 @@ export class Osd {
         if (!poolById(map, pool.id)) void this.dropPool(pool.id);
       }
     }
+    const me = osdById(map, this.opts.id);
+    if (me && !me.up && previous && !this.stopping) this.rebootAfterWrongDown();
+    this.updateIntervals(map);
+    this.updateHeartbeatPeers(map);
     // Tell the monitor about our PGs as soon as the set we lead may have changed, so new pools
     // do not sit in 'unknown' until the next periodic report.
-    if (previous && this.statsTimer !== undefined) this.opts.clock.after(0, () => void this.reportStats());
+    if (previous && this.statsTimer !== undefined) this.reportSoon();
     for (let i = this.mapWaiters.length - 1; i >= 0; i--) {
       const w = this.mapWaiters[i];
       if (w && w.epoch <= map.epoch) {
@@ -269,6 +327,20 @@ export class Osd {
       case MSG.OSD_PGLS:
         if (!isValidPglsRequest(body)) throw RadosError.from('EINVAL', 'malformed pgls request');
         return this.handlePgls(body);
+      case MSG.OSD_PING:
+        return { ok: true };
+      case MSG.OSD_PG_QUERY:
+        return this.handlePgQuery(checkPgMessage(body) as OsdPgQuery);
+      case MSG.OSD_PG_ACTIVATE:
+        return this.applyActivate(checkPgMessage(body) as OsdPgActivate);
+      case MSG.OSD_PG_PUSH:
+        return this.handlePush(checkPgMessage(body) as OsdPgPush);
+      case MSG.OSD_PG_PULL:
+        return this.handlePull(checkPgMessage(body) as OsdPgPull);
+      case MSG.OSD_PG_SCAN:
+        return this.handleScan(checkPgMessage(body) as OsdPgScan);
+      case MSG.OSD_PG_BACKFILLED:
+        return this.handleBackfilled(checkPgMessage(body));
       default:
         throw RadosError.from('EOPNOTSUPP', `unknown OSD request '${type}'`);
     }
@@ -308,14 +380,30 @@ export class Osd {
       return { ret: neg('EAGAIN'), version: 0, results: [], retryEpoch: map.epoch + 1 };
     }
     const pg = this.loadPg(pool.id, loc.ps);
+    if (!(await this.waitActive(pg))) return { ret: neg('EAGAIN'), version: 0, results: [], retryEpoch: (this.map?.epoch ?? map.epoch) + 1 };
     const key: ObjectKey = { pool: pool.id, ps: loc.ps, hash: loc.hash, namespace: req.namespace, oid: req.oid, locator: req.locator };
-    const objKey = `${req.namespace}\0${req.oid}\0${req.locator}`;
+    const objKey = objectNameOf(req);
     const classIsWrite = (cls: string, method: string): boolean => this.classes.isWrite(cls, method);
     const write = isWriteOp(req.ops, classIsWrite);
     const copyOp = req.ops.find((o): o is CopyFromOp => o.op === 'copy_from');
     const copySource = copyOp ? await this.fetchCopySource(copyOp) : undefined;
     let pendingCommit: Promise<void> | undefined;
+    const retry = (): OsdOpReply => ({ ret: neg('EAGAIN'), version: 0, results: [], retryEpoch: this.map?.epoch ?? map.epoch });
     const reply = await pg.enqueue(MAX_QUEUED_OPS_PER_PG, async (): Promise<OsdOpReply> => {
+      const peering = pg.peering;
+      if (peering === undefined || !peering.isActive) return retry();
+      const interval = peering.intervalEpoch;
+      // An object that some member lacks is recovered first: a write must not land on a stale
+      // base, and the primary must not read what it does not have.
+      if (peering.needsRecovery(objKey)) {
+        try {
+          await this.recoverObject(pg, objKey);
+        } catch (err) {
+          this.opts.log.warn(`recovering ${objKey.replace(/\0/g, '/')} for an op failed: ${String(err)}`);
+          return retry();
+        }
+        if (pg.peering !== peering || !peering.isActive || peering.intervalEpoch !== interval) return retry();
+      }
       if (write) {
         const dup = pg.lookupDuplicate(req.reqid);
         if (dup) {
@@ -345,12 +433,23 @@ export class Osd {
         pendingCommit = pg.inflight.get(objKey);
         return { ret: outcome.ret, version: outcome.version, results: outcome.results };
       }
+      // The op ran asynchronously (classes): if the PG re-peered meanwhile, nothing may be logged.
+      if (pg.peering !== peering || !peering.isActive || peering.intervalEpoch !== interval) return retry();
       pendingCommit = this.commitWrite(pg, key, objKey, req, outcome, before?.size, map, loc.mapping.acting);
       return { ret: outcome.ret, version: outcome.version, results: outcome.results };
     });
     // Reads wait for earlier writes to the same object to be durable everywhere: a reader must
     // never see a value that could still be lost.
-    if (pendingCommit) await pendingCommit;
+    if (pendingCommit) {
+      try {
+        await pendingCommit;
+      } catch (err) {
+        // The write could not reach every member of its interval (the PG re-peered): the client
+        // resends, and the new interval answers from its log or executes it afresh.
+        this.opts.log.debug(`commit on ${req.oid} abandoned: ${String(err)}`);
+        return retry();
+      }
+    }
     this.countIo(pool.id, write, write ? dataBytes : reply.results.reduce((n, r) => n + (r.out?.kind === 'data' ? r.out.data.length : 0), 0));
     return reply;
   }
@@ -414,21 +513,20 @@ export class Osd {
     const version = pg.lastUpdate + 1;
     const logEntry: PgLogEntry = {
       version,
-      epoch: map.epoch,
+      epoch: Math.max(map.epoch, pg.lastUpdateEpoch),
       reqid: req.reqid,
       oid: req.oid,
       namespace: req.namespace,
+      locator: req.locator,
       op: outcome.meta === undefined ? 'delete' : 'modify',
       userVersion: outcome.version,
       ret: outcome.ret,
     };
-    pg.lastUpdate = version;
-    pg.lastUserVersion = Math.max(pg.lastUserVersion, outcome.version);
     const existedBefore = sizeBefore !== undefined;
     const existsAfter = outcome.meta !== undefined;
     pg.objects += (existsAfter ? 1 : 0) - (existedBefore ? 1 : 0);
     pg.bytes += (outcome.meta?.size ?? 0) - (sizeBefore ?? 0);
-    pg.remember(logEntry);
+    pg.append(logEntry);
     const local = this.opts.store.apply(this.txnFor(pg, key, outcome.steps, outcome.meta, logEntry));
     const repop: OsdRepop = {
       pool: key.pool,
@@ -450,6 +548,7 @@ export class Osd {
 
   private txnFor(pg: PgState, key: ObjectKey, steps: OpOutcome['steps'], meta: OpOutcome['meta'], entry: PgLogEntry) {
     const trim = entry.version % LOG_TRIM_EVERY === 0 && entry.version > PG_LOG_KEEP;
+    if (trim) pg.trim(entry.version - PG_LOG_KEEP);
     return {
       objects: [{ key, steps, meta }],
       pgLog: [{ pool: pg.pool, ps: pg.ps, version: entry.version, entry }],
@@ -470,6 +569,11 @@ export class Osd {
         return;
       } catch (err) {
         if (this.stopping) throw err;
+        if (RadosError.is(err) && err.code === STALE_INTERVAL) throw err;
+        if (RadosError.is(err) && err.code === 'EAGAIN') {
+          await new Promise<void>((r) => this.opts.clock.after(10 * (attempt + 1), r));
+          continue;
+        }
         const map = this.map;
         const pool = map ? poolById(map, repop.pool) : undefined;
         if (!map || !pool) return;
@@ -485,17 +589,394 @@ export class Osd {
   private async handleRepop(repop: OsdRepop): Promise<{ ok: true }> {
     const pg = this.loadPg(repop.pool, repop.ps);
     const key: ObjectKey = { pool: repop.pool, ps: repop.ps, ...repop.key };
+    if (repop.epoch < pg.peeredEpoch) {
+      throw RadosError.from(STALE_INTERVAL, `repop from epoch ${repop.epoch} for pg ${repop.pool}.${repop.ps} peered at ${pg.peeredEpoch}`);
+    }
     if (repop.logEntry.version <= pg.lastUpdate && pg.lookupDuplicate(repop.logEntry.reqid)) {
       return { ok: true }; // a resend of something already applied here
     }
+    if (repop.logEntry.version !== pg.lastUpdate + 1) {
+      // An earlier entry is still on its way (a resend after a reconnect): the primary retries.
+      throw RadosError.from('EAGAIN', `repop v${repop.logEntry.version} for pg ${repop.pool}.${repop.ps} at v${pg.lastUpdate}`);
+    }
     const sizeBefore = this.opts.store.view(key).meta?.size;
-    pg.lastUpdate = Math.max(pg.lastUpdate, repop.logEntry.version);
-    pg.lastUserVersion = Math.max(pg.lastUserVersion, repop.logEntry.userVersion);
     pg.objects += (repop.meta ? 1 : 0) - (sizeBefore !== undefined ? 1 : 0);
     pg.bytes += (repop.meta?.size ?? 0) - (sizeBefore ?? 0);
-    pg.remember(repop.logEntry);
+    pg.append(repop.logEntry);
     await this.opts.store.apply(this.txnFor(pg, key, repop.steps, repop.meta, repop.logEntry));
     return { ok: true };
+  }
+
+  // ---- peering glue: the pure machine decides, this code carries out its actions ----
+
+  /** Starts a new peering interval for every PG whose acting set, primary or members' up_from changed. */
+  private updateIntervals(map: OsdMap): void {
+    const self = this.opts.id;
+    const downAt = new Map<number, number>();
+    for (const o of map.osds) if (!o.up) downAt.set(o.id, o.downAt);
+    const probe = map.osds.filter((o) => o.up && o.id !== self).map((o) => o.id);
+    for (const pool of map.pools) {
+      for (let ps = 0; ps < pool.pgNum; ps++) {
+        const m = mapPg(map, pool, ps);
+        const member = m.acting.includes(self);
+        let pg = this.pgs.get(`${pool.id}.${ps}`);
+        if (!member && pg === undefined) continue;
+        pg ??= this.loadPg(pool.id, ps);
+        const key = `${m.actingPrimary}|${m.acting.join(',')}|${m.acting.map((id) => osdById(map, id)?.upFrom ?? 0).join(',')}|${pool.size}/${pool.minSize}`;
+        if (key === pg.intervalKey) continue;
+        pg.intervalKey = key;
+        if (m.actingPrimary !== self) {
+          pg.peering = undefined;
+          pg.wake();
+          continue;
+        }
+        const peering = new PgPeering({ self, size: pool.size, minSize: pool.minSize, recoveryMaxActive: this.recoveryMaxActive });
+        pg.peering = peering;
+        pg.peeredEpoch = Math.max(pg.peeredEpoch, map.epoch);
+        this.opts.log.debug(`pg ${pool.id}.${ps.toString(16)} new interval e${map.epoch} acting [${m.acting.join(',')}]`);
+        this.run(pg, peering.step({ t: 'interval', epoch: map.epoch, acting: m.acting, primary: self, probe, downAt, local: pg.peerLog() }));
+        pg.wake();
+      }
+    }
+  }
+
+  /** Runs peering again for this PG in the current map, unless its interval moved on meanwhile. */
+  private repeerLater(pg: PgState, evenIfActive = false): void {
+    const peering = pg.peering;
+    this.opts.clock.after(REPEER_DELAY_MS, () => {
+      if (this.stopping || pg.peering !== peering || peering === undefined || (peering.isActive && !evenIfActive)) return;
+      pg.intervalKey = '';
+      if (this.map) this.updateIntervals(this.map);
+    });
+  }
+
+  /** Feeds an event to the PG's machine if it is still in the interval the event belongs to. */
+  private feed(pg: PgState, ev: Exclude<PeeringEvent, { t: 'interval' }>): void {
+    const peering = pg.peering;
+    if (peering === undefined || peering.intervalEpoch !== ev.epoch) return;
+    this.run(pg, peering.step(ev));
+  }
+
+  private run(pg: PgState, actions: readonly PeeringAction[]): void {
+    for (const a of actions) {
+      switch (a.a) {
+        case 'query':
+          void this.queryPeer(pg, a.to, a.epoch);
+          break;
+        case 'activate':
+          void this.sendActivate(pg, a);
+          break;
+        case 'recover':
+          void this.backgroundRecover(pg, a.epoch, a.name);
+          break;
+        case 'backfill':
+          void this.runBackfill(pg, a.epoch, a.target, a.source).catch((err: unknown) => {
+            this.opts.log.warn(`backfill of pg ${pg.pool}.${pg.ps.toString(16)} to osd.${a.target} stopped: ${String(err)}`);
+            if (pg.peering?.intervalEpoch === a.epoch) this.repeerLater(pg, true);
+          });
+          break;
+        case 'state':
+          this.opts.log.debug(`pg ${pg.pool}.${pg.ps.toString(16)} is ${a.state}`);
+          pg.wake();
+          this.reportSoon();
+          // Stuck on a peer that did not answer: the map may never change to say why, so ask again.
+          if (a.state === 'down' || a.state === 'incomplete') this.repeerLater(pg);
+          break;
+      }
+    }
+  }
+
+  private async queryPeer(pg: PgState, to: number, epoch: number): Promise<void> {
+    try {
+      const reply = await this.peer(to).request<OsdPgInfoReply>(
+        MSG.OSD_PG_QUERY,
+        { pool: pg.pool, ps: pg.ps, epoch } satisfies OsdPgQuery,
+        { timeout_ms: PEER_REQUEST_TIMEOUT_MS },
+      );
+      this.feed(pg, { t: 'info', epoch, from: to, log: { info: reply.info, entries: reply.entries } });
+    } catch (err) {
+      this.opts.log.debug(`pg query to osd.${to} failed: ${String(err)}`);
+      this.feed(pg, { t: 'query-failed', epoch, from: to });
+    }
+  }
+
+  private async sendActivate(pg: PgState, a: ActivateAction): Promise<void> {
+    const body: OsdPgActivate = {
+      pool: pg.pool,
+      ps: pg.ps,
+      epoch: a.epoch,
+      keepThrough: a.keepThrough,
+      entries: a.entries as PgLogEntry[],
+      logTail: a.logTail,
+      missing: a.missing,
+      backfill: a.backfill,
+    };
+    try {
+      if (a.to === this.opts.id) await this.applyActivate(body);
+      else await this.peer(a.to).request(MSG.OSD_PG_ACTIVATE, body, { timeout_ms: PEER_REQUEST_TIMEOUT_MS });
+      this.feed(pg, { t: 'activated', epoch: a.epoch, from: a.to });
+    } catch (err) {
+      this.opts.log.warn(`activating pg ${pg.pool}.${pg.ps.toString(16)} on osd.${a.to} failed: ${String(err)}`);
+      this.feed(pg, { t: 'activate-failed', epoch: a.epoch, from: a.to });
+    }
+  }
+
+  /** Waits (bounded) until this OSD's copy of the PG is an active primary; false if it is not. */
+  private async waitActive(pg: PgState): Promise<boolean> {
+    const deadline_ms = this.opts.clock.monotonic_ms() + ACTIVE_WAIT_MS;
+    for (let i = 0; i < 1000 && !this.stopping; i++) {
+      const peering = pg.peering;
+      if (peering === undefined) return false;
+      if (peering.isActive) return true;
+      const left_ms = deadline_ms - this.opts.clock.monotonic_ms();
+      if (left_ms <= 0) return false;
+      let timer: { cancel(): void } | undefined;
+      await Promise.race([pg.changed(), new Promise<void>((r) => (timer = this.opts.clock.after(Math.min(left_ms, 1000), r)))]);
+      timer?.cancel();
+    }
+    return false;
+  }
+
+  // ---- recovery ----
+
+  private objectKeyFor(pg: PgState, name: string): ObjectKey {
+    const map = this.map;
+    invariant(map !== undefined, 'recovery runs with a map');
+    const pool = poolById(map, pg.pool);
+    if (!pool) throw RadosError.from('ENOENT', `pool ${pg.pool} is gone`);
+    const { namespace, oid, locator } = parseObjectName(name);
+    const { ps, hash } = objectToPg(pool, oid, namespace, locator);
+    invariant(ps === pg.ps, `object ${oid} belongs to pg ${pg.pool}.${pg.ps}`);
+    return { pool: pg.pool, ps, hash, namespace, oid, locator };
+  }
+
+  /**
+   * Makes every member that lacks `name` hold the primary's copy of it, pulling it first if the
+   * primary lacks it. Runs inside the PG's op queue, so no write to the object interleaves.
+   */
+  private async recoverObject(pg: PgState, name: string): Promise<void> {
+    const peering = pg.peering;
+    invariant(peering !== undefined && peering.isActive, 'objects are recovered by an active primary');
+    const epoch = peering.intervalEpoch;
+    const plan = peering.recoveryPlan(name);
+    const key = this.objectKeyFor(pg, name);
+    const wireKey = { hash: key.hash, namespace: key.namespace, oid: key.oid, locator: key.locator };
+    if (plan.pullFrom !== undefined) {
+      const { object } = await this.peer(plan.pullFrom).request<OsdPgPullReply>(
+        MSG.OSD_PG_PULL,
+        { pool: pg.pool, ps: pg.ps, epoch, key: wireKey } satisfies OsdPgPull,
+        { timeout_ms: PEER_REQUEST_TIMEOUT_MS },
+      );
+      await this.applyCopy(pg, object);
+    }
+    if (plan.pushTo.length > 0) {
+      const object = readObjectCopy(this.opts.store, key);
+      await Promise.all(
+        plan.pushTo.map((osd) =>
+          this.peer(osd).request(MSG.OSD_PG_PUSH, { pool: pg.pool, ps: pg.ps, epoch, object } satisfies OsdPgPush, { timeout_ms: PEER_REQUEST_TIMEOUT_MS }),
+        ),
+      );
+    }
+    this.feed(pg, { t: 'recovered', epoch, name });
+  }
+
+  private async throttled<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.recoveryActive >= this.recoveryMaxActive) await new Promise<void>((r) => this.recoveryWaiters.push(r));
+    this.recoveryActive++;
+    try {
+      return await fn();
+    } finally {
+      this.recoveryActive--;
+      this.recoveryWaiters.shift()?.();
+    }
+  }
+
+  /** Recovers one object in the background, retrying (bounded) while the interval lasts. */
+  private async backgroundRecover(pg: PgState, epoch: number, name: string): Promise<void> {
+    const current = (): boolean => pg.peering?.intervalEpoch === epoch && pg.peering.isActive;
+    for (let attempt = 0; attempt < RECOVERY_ATTEMPTS_MAX && !this.stopping; attempt++) {
+      try {
+        await this.throttled(() =>
+          pg.enqueue(MAX_QUEUED_OPS_PER_PG, async () => {
+            if (!current()) return;
+            if (pg.peering?.needsRecovery(name)) await this.recoverObject(pg, name);
+            else this.feed(pg, { t: 'recovered', epoch, name });
+          }),
+        );
+        return;
+      } catch (err) {
+        if (!current()) return;
+        this.opts.log.warn(`recovery of ${name.replace(/\0/g, '/')} in pg ${pg.pool}.${pg.ps.toString(16)} failed: ${String(err)}`);
+        await new Promise<void>((r) => this.opts.clock.after(RECOVERY_RETRY_MS, r));
+      }
+    }
+    // Out of attempts: peer again from scratch rather than stay 'recovering' for ever.
+    if (current() && !this.stopping) {
+      pg.intervalKey = '';
+      if (this.map) this.updateIntervals(this.map);
+    }
+  }
+
+  /**
+   * Backfill: the target's log cannot say what it lacks, so compare both object listings and
+   * copy every object whose version differs (or that exists on one side only).
+   */
+  private async runBackfill(pg: PgState, epoch: number, target: number, source: number): Promise<void> {
+    const self = this.opts.id;
+    const current = (): boolean => pg.peering?.intervalEpoch === epoch && pg.peering.isActive;
+    const other = target === self ? source : target;
+    const theirs = new Map<string, ObjectCopy['meta']>();
+    let cursor: unknown;
+    for (let page = 0; page * BACKFILL_SCAN_PAGE < BACKFILL_OBJECTS_MAX; page++) {
+      if (!current()) return;
+      const reply = await this.peer(other).request<OsdPgScanReply>(
+        MSG.OSD_PG_SCAN,
+        { pool: pg.pool, ps: pg.ps, epoch, cursor, max: BACKFILL_SCAN_PAGE } satisfies OsdPgScan,
+        { timeout_ms: PEER_REQUEST_TIMEOUT_MS },
+      );
+      for (const o of reply.objects) theirs.set(objectNameOf(o.key), o.meta);
+      if (reply.cursor === undefined) break;
+      cursor = reply.cursor;
+    }
+    const mine = new Map<string, ObjectCopy['meta']>();
+    for (const o of this.scanLocal(pg.pool, pg.ps)) mine.set(objectNameOf(o.key), o.meta);
+    const names = new Set([...mine.keys(), ...theirs.keys()]);
+    for (const name of names) {
+      const [src, dst] = target === self ? [theirs.get(name), mine.get(name)] : [mine.get(name), theirs.get(name)];
+      if (sameVersion(src, dst)) continue;
+      await this.throttled(() =>
+        pg.enqueue(MAX_QUEUED_OPS_PER_PG, async () => {
+          if (current() && pg.peering?.needsRecovery(name)) await this.recoverObject(pg, name);
+        }),
+      );
+      if (!current()) return;
+    }
+    if (target === self) {
+      pg.backfilling = false;
+      await this.opts.store.apply({ objects: [], pgMeta: [{ pool: pg.pool, ps: pg.ps, value: pg.persisted() }] });
+    } else {
+      await this.peer(target).request(MSG.OSD_PG_BACKFILLED, { pool: pg.pool, ps: pg.ps, epoch }, { timeout_ms: PEER_REQUEST_TIMEOUT_MS });
+    }
+    this.opts.log.info(`pg ${pg.pool}.${pg.ps.toString(16)} backfilled osd.${target} (${names.size} objects compared)`);
+    this.feed(pg, { t: 'backfilled', epoch, target });
+  }
+
+  private scanLocal(pool: number, ps: number): Array<{ key: ObjectCopy['key']; meta: ObjectCopy['meta'] }> {
+    const out: Array<{ key: ObjectCopy['key']; meta: ObjectCopy['meta'] }> = [];
+    let cursor: ObjectKey | undefined;
+    while (out.length < BACKFILL_OBJECTS_MAX) {
+      const batch = this.opts.store.listObjects(pool, ps, cursor, BACKFILL_SCAN_PAGE);
+      for (const k of batch) {
+        out.push({ key: { hash: k.hash, namespace: k.namespace, oid: k.oid, locator: k.locator }, meta: this.opts.store.view(k).meta });
+        cursor = k;
+      }
+      if (batch.length < BACKFILL_SCAN_PAGE) break;
+    }
+    return out;
+  }
+
+  /** Makes the local object identical to `copy` and notes that it is no longer missing here. */
+  private async applyCopy(pg: PgState, copy: ObjectCopy): Promise<void> {
+    const mutation = mutationForCopy(pg.pool, pg.ps, copy);
+    const sizeBefore = this.opts.store.view(mutation.key).meta?.size;
+    pg.objects += (copy.meta ? 1 : 0) - (sizeBefore !== undefined ? 1 : 0);
+    pg.bytes += (copy.meta?.size ?? 0) - (sizeBefore ?? 0);
+    pg.missing.delete(objectNameOf(copy.key));
+    if (copy.meta) pg.lastUserVersion = Math.max(pg.lastUserVersion, copy.meta.userVersion);
+    await this.opts.store.apply({ objects: [mutation], pgMeta: [{ pool: pg.pool, ps: pg.ps, value: pg.persisted() }] });
+  }
+
+  // ---- the replica side of peering and recovery ----
+
+  private refuseStale(pg: PgState, epoch: number, what: string): void {
+    if (epoch < pg.peeredEpoch) {
+      throw RadosError.from(STALE_INTERVAL, `${what} from epoch ${epoch} for pg ${pg.pool}.${pg.ps} peered at ${pg.peeredEpoch}`);
+    }
+  }
+
+  private handlePgQuery(q: OsdPgQuery): OsdPgInfoReply {
+    const pg = this.loadPg(q.pool, q.ps);
+    // From now on, repops of older intervals are refused: the reply is this copy's final word on them.
+    pg.peeredEpoch = Math.max(pg.peeredEpoch, q.epoch);
+    const { info, entries } = pg.peerLog();
+    return { info, entries: entries as PgLogEntry[] };
+  }
+
+  private async applyActivate(a: OsdPgActivate): Promise<{ ok: true }> {
+    const pg = this.loadPg(a.pool, a.ps);
+    this.refuseStale(pg, a.epoch, 'activation');
+    pg.peeredEpoch = a.epoch;
+    pg.adopt(a.keepThrough, a.entries, a.logTail);
+    pg.lastEpochStarted = a.epoch;
+    pg.missing.clear();
+    for (const m of a.missing) pg.missing.add(m);
+    pg.backfilling = a.backfill;
+    await this.opts.store.apply({
+      objects: [],
+      pgLog: a.entries.map((entry) => ({ pool: a.pool, ps: a.ps, version: entry.version, entry })),
+      pgMeta: [{ pool: a.pool, ps: a.ps, value: pg.persisted() }],
+    });
+    return { ok: true };
+  }
+
+  private async handlePush(p: OsdPgPush): Promise<{ ok: true }> {
+    const pg = this.loadPg(p.pool, p.ps);
+    this.refuseStale(pg, p.epoch, 'push');
+    await this.applyCopy(pg, p.object);
+    return { ok: true };
+  }
+
+  private handlePull(p: OsdPgPull): OsdPgPullReply {
+    const pg = this.loadPg(p.pool, p.ps);
+    // The primary chose this copy as a source from its info; if that changed meanwhile, it retries.
+    if (pg.missing.has(objectNameOf(p.key))) throw RadosError.from('EAGAIN', `${p.key.oid} is missing here too`);
+    return { object: readObjectCopy(this.opts.store, { pool: p.pool, ps: p.ps, ...p.key }) };
+  }
+
+  private handleScan(s: OsdPgScan): OsdPgScanReply {
+    const max = Math.max(1, Math.min(s.max, PGLS_MAX_ENTRIES));
+    const cursor = s.cursor as ObjectKey | undefined;
+    const batch = this.opts.store.listObjects(s.pool, s.ps, cursor, max);
+    const objects = batch.map((k) => ({ key: { hash: k.hash, namespace: k.namespace, oid: k.oid, locator: k.locator }, meta: this.opts.store.view(k).meta }));
+    return { objects, cursor: batch.length < max ? undefined : batch[batch.length - 1] };
+  }
+
+  private async handleBackfilled(b: { pool: number; ps: number; epoch: number }): Promise<{ ok: true }> {
+    const pg = this.loadPg(b.pool, b.ps);
+    this.refuseStale(pg, b.epoch, 'backfill completion');
+    pg.backfilling = false;
+    await this.opts.store.apply({ objects: [], pgMeta: [{ pool: b.pool, ps: b.ps, value: pg.persisted() }] });
+    return { ok: true };
+  }
+
+  // ---- failure detection ----
+
+  private updateHeartbeatPeers(map: OsdMap): void {
+    if (!this.heartbeat) return;
+    const up = new Map<number, number>();
+    for (const o of map.osds) if (o.up && o.id !== this.opts.id) up.set(o.id, o.upFrom);
+    this.heartbeat.setPeers(up);
+  }
+
+  /** The monitor marked us down while we are alive (we were hung, or a peer misjudged us): boot again. */
+  private rebootAfterWrongDown(): void {
+    if (this.rebooting || this.addr === '') return;
+    this.rebooting = true;
+    this.opts.log.warn(`osd.${this.opts.id} was marked down while alive; booting again`);
+    void this.bootWithMonitor(this.mon, this.addr)
+      .catch((err: unknown) => this.opts.log.error(`re-boot failed: ${String(err)}`))
+      .finally(() => {
+        this.rebooting = false;
+      });
+  }
+
+  private reportSoon(): void {
+    if (this.statsSoon || this.statsTimer === undefined) return;
+    this.statsSoon = true;
+    this.opts.clock.after(50, () => {
+      this.statsSoon = false;
+      void this.reportStats();
+    });
   }
 
   private async handlePgls(req: OsdPglsRequest): Promise<OsdPglsReply> {
@@ -539,7 +1020,7 @@ export class Osd {
         const mapping = mapPg(map, pool, ps);
         if (mapping.actingPrimary !== this.opts.id) continue;
         const pg = this.pgs.get(`${pool.id}.${ps}`);
-        const state = mapping.acting.length >= pool.size ? 'active+clean' : mapping.acting.length >= pool.minSize ? 'active+undersized+degraded' : 'undersized+degraded+peered';
+        const state = pg?.peering?.state || 'peering';
         pgs.push({ pool: pool.id, ps, state, objects: pg?.objects ?? 0, bytes: pg?.bytes ?? 0, lastUpdate: pg?.lastUpdate ?? 0 });
       }
     }
@@ -566,3 +1047,13 @@ export class Osd {
 }
 
 export { ERRNO };
+
+/** Shape check shared by the peering messages: pool, ps and epoch are naturals. */
+function checkPgMessage(v: unknown): { pool: number; ps: number; epoch: number } {
+  const o = v as Record<string, unknown> | null;
+  const nat = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+  if (typeof o !== 'object' || o === null || !nat(o['pool']) || !nat(o['ps']) || !nat(o['epoch'])) {
+    throw RadosError.from('EINVAL', 'malformed peering message');
+  }
+  return o as { pool: number; ps: number; epoch: number };
+}

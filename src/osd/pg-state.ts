@@ -1,23 +1,47 @@
-// In-memory state of one placement group on this OSD: ordering of ops, versions, counters and
-// the recent request ids used to answer a resent op without applying it twice.
+// In-memory state of one placement group on this OSD: ordering of ops, versions, counters, the
+// retained PG log (which doubles as the duplicate-request detector), what peering persisted,
+// and the peering machine when this OSD is the PG's primary.
 import { invariant } from '../core/assert.js';
 import type { PgLogEntry } from '../proto/messages.js';
+import { PgPeering, type PeerLog, type PgInfo } from './pg/index.js';
 
 /** Requests remembered for duplicate detection (Ceph keeps osd_min_pg_log_entries = 250..3000). */
 export const PG_LOG_KEEP = 3000;
+/** The store trims every this many versions, so up to PG_LOG_KEEP + this entries are retained. */
+export const LOG_TRIM_EVERY = 500;
 
 export interface PgPersisted {
   readonly lastUpdate: number;
   readonly lastUserVersion: number;
   readonly objects: number;
   readonly bytes: number;
+  /** Added with peering; absent in older stores. */
+  readonly lastUpdateEpoch?: number;
+  readonly logTail?: number;
+  readonly lastEpochStarted?: number;
+  readonly missing?: readonly string[];
+  readonly backfilling?: boolean;
 }
 
 export class PgState {
   lastUpdate = 0;
+  lastUpdateEpoch = 0;
   lastUserVersion = 0;
   objects = 0;
   bytes = 0;
+  logTail = 0;
+  lastEpochStarted = 0;
+  backfilling = false;
+  /** Objects whose content here lags behind this copy's log (persisted). */
+  readonly missing = new Set<string>();
+  /** Newest peering epoch seen from any primary: older repops and pushes are refused. */
+  peeredEpoch = 0;
+  /** Identity of the current interval (acting, primary, members' up_from) as last seen. */
+  intervalKey = '';
+  peering: PgPeering | undefined;
+  /** Woken whenever the peering state or the map changes (ops waiting for `active`). */
+  private activeWaiters: Array<() => void> = [];
+  private log: PgLogEntry[] = [];
   /** Tail of the per-PG op chain: ops execute one after another, in arrival order. */
   private tail: Promise<void> = Promise.resolve();
   private queued = 0;
@@ -31,18 +55,95 @@ export class PgState {
     readonly ps: number,
   ) {}
 
+  /** `log` may hold entries beyond lastUpdate (left by a rewind); they are ignored. */
   load(p: PgPersisted | undefined, log: ReadonlyArray<{ entry: unknown }>): void {
     if (p) {
       this.lastUpdate = p.lastUpdate;
       this.lastUserVersion = p.lastUserVersion;
       this.objects = p.objects;
       this.bytes = p.bytes;
+      this.lastUpdateEpoch = p.lastUpdateEpoch ?? 0;
+      this.lastEpochStarted = p.lastEpochStarted ?? 0;
+      this.backfilling = p.backfilling ?? false;
+      for (const m of p.missing ?? []) this.missing.add(m);
+      this.peeredEpoch = this.lastEpochStarted;
     }
-    for (const { entry } of log) this.remember(entry as PgLogEntry);
+    // Keep the newest consecutive run of entries ending at lastUpdate.
+    const entries = log.map((l) => l.entry as PgLogEntry).filter((e) => e.version <= this.lastUpdate);
+    let start = entries.length;
+    while (start > 0) {
+      const e = entries[start - 1];
+      const expected = this.lastUpdate - (entries.length - start);
+      if (e === undefined || e.version !== expected) break;
+      start--;
+    }
+    this.log = entries.slice(start);
+    this.logTail = this.lastUpdate - this.log.length;
+    const last = this.log[this.log.length - 1];
+    if (last !== undefined && p?.lastUpdateEpoch === undefined) this.lastUpdateEpoch = last.epoch;
+    for (const e of this.log) this.remember(e);
   }
 
   persisted(): PgPersisted {
-    return { lastUpdate: this.lastUpdate, lastUserVersion: this.lastUserVersion, objects: this.objects, bytes: this.bytes };
+    return {
+      lastUpdate: this.lastUpdate,
+      lastUserVersion: this.lastUserVersion,
+      objects: this.objects,
+      bytes: this.bytes,
+      lastUpdateEpoch: this.lastUpdateEpoch,
+      logTail: this.logTail,
+      lastEpochStarted: this.lastEpochStarted,
+      missing: [...this.missing],
+      backfilling: this.backfilling,
+    };
+  }
+
+  info(): PgInfo {
+    return {
+      lastUpdate: { epoch: this.lastUpdateEpoch, version: this.lastUpdate },
+      logTail: this.logTail,
+      lastEpochStarted: this.lastEpochStarted,
+      missing: [...this.missing],
+      backfilling: this.backfilling,
+    };
+  }
+
+  peerLog(): PeerLog {
+    return { info: this.info(), entries: this.log };
+  }
+
+  /** Appends the next entry (a write applied here) and trims the in-memory log like the store. */
+  append(entry: PgLogEntry): void {
+    invariant(entry.version === this.lastUpdate + 1, `log entry v${entry.version} follows v${this.lastUpdate}`);
+    this.log.push(entry);
+    this.lastUpdate = entry.version;
+    this.lastUpdateEpoch = entry.epoch;
+    this.lastUserVersion = Math.max(this.lastUserVersion, entry.userVersion);
+    this.remember(entry);
+  }
+
+  /** Trims entries with version <= toVersion (mirrors the store's pgLogTrim). */
+  trim(toVersion: number): void {
+    if (toVersion <= this.logTail) return;
+    const drop = Math.min(this.log.length, toVersion - this.logTail);
+    this.log.splice(0, drop);
+    this.logTail += drop;
+  }
+
+  /** Peering's rewind-and-adopt: keep entries through `keepThrough` (-1: none), then append. */
+  adopt(keepThrough: number, entries: readonly PgLogEntry[], logTail: number): void {
+    if (keepThrough < 0) {
+      this.log = [];
+      this.logTail = logTail;
+      this.lastUpdate = logTail;
+    } else {
+      invariant(keepThrough >= this.logTail && keepThrough <= this.lastUpdate, 'the common point is inside the retained log');
+      this.log.length = keepThrough - this.logTail;
+      this.lastUpdate = keepThrough;
+    }
+    const last = this.log[this.log.length - 1];
+    this.lastUpdateEpoch = last?.epoch ?? (keepThrough < 0 ? 0 : this.lastUpdateEpoch);
+    for (const e of entries) this.append(e);
   }
 
   remember(entry: PgLogEntry): void {
@@ -57,6 +158,17 @@ export class PgState {
 
   lookupDuplicate(reqid: readonly [number, number]): { ret: number; version: number } | undefined {
     return this.recent.get(`${reqid[0]}:${reqid[1]}`);
+  }
+
+  /** Resolves at the next peering-state or map change (or never, if none comes: callers bound it). */
+  changed(): Promise<void> {
+    return new Promise((resolve) => this.activeWaiters.push(resolve));
+  }
+
+  wake(): void {
+    const waiters = this.activeWaiters;
+    this.activeWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** Runs `fn` after every op queued before it; bounded so a flood cannot grow memory without limit. */

@@ -39,3 +39,18 @@ export { buildSimpleCrushMap, buildLayeredCrushMap, type BuildLayer, withItemWei
 export { compileCrushText, decompileCrushMap, CrushTextError, CRUSH_TEXT_MAX_BYTES } from './crush/text.js';
 export { encodeCrushMap, decodeCrushMap } from './crush/codec.js';
 export { formatFixed, formatGeneral } from './crush/format.js';
+export {
+  type CrushTreeItem,
+  type TextColumn,
+  crushRoots,
+  crushTreeItems,
+  crushTreeText,
+  crushTreeJson,
+  crushTreeNodeJson,
+  deviceClass,
+  renderTextTable,
+  treeNameCell,
+  weightFloat,
+  weightfText,
+} from './crush/tree.js';
+export { crushDumpJson } from './crush/dump.js';

@@ -21,6 +21,23 @@ export const MSG = {
   OSD_PGLS: 'osd.pgls',
   // OSD → OSD
   OSD_REPOP: 'osd.repop',
+  /** Peering: a primary asks for a copy's info and log (reply OsdPgInfoReply). */
+  OSD_PG_QUERY: 'osd.pg_query',
+  /** Peering: the primary tells a member to adopt the authoritative log and go active. */
+  OSD_PG_ACTIVATE: 'osd.pg_activate',
+  /** Recovery: a whole object (or its absence) copied from the primary to a member. */
+  OSD_PG_PUSH: 'osd.pg_push',
+  /** Recovery: the primary fetches a whole object it lacks from a member. */
+  OSD_PG_PULL: 'osd.pg_pull',
+  /** Backfill: one page of a member's object listing with each object's metadata. */
+  OSD_PG_SCAN: 'osd.pg_scan',
+  /** Backfill: the target's copy is complete now. */
+  OSD_PG_BACKFILLED: 'osd.pg_backfilled',
+  /** Heartbeat between OSDs that share PGs. */
+  OSD_PING: 'osd.ping',
+  // OSD → monitor
+  /** A peer missed its heartbeats for longer than osd_heartbeat_grace. */
+  OSD_FAILURE: 'osd.failure',
 } as const;
 
 export interface MonHello {
@@ -132,6 +149,8 @@ export interface PgLogEntry {
   readonly reqid: readonly [number, number];
   readonly oid: string;
   readonly namespace: string;
+  /** Absent in entries written before recovery existed: read as ''. */
+  readonly locator?: string;
   readonly op: 'modify' | 'delete' | 'error';
   readonly userVersion: number;
   readonly ret: number;
@@ -143,3 +162,88 @@ export interface OsdMapMessage {
 
 /** Namespace value that lists every namespace (librados LIBRADOS_ALL_NSPACES). */
 export const ALL_NSPACES = '\x01';
+
+/** Same shape as src/osd/pg PgInfo (proto may not import the PG layer). */
+export interface PgInfoWire {
+  readonly lastUpdate: { readonly epoch: number; readonly version: number };
+  readonly logTail: number;
+  readonly lastEpochStarted: number;
+  readonly missing: readonly string[];
+  readonly backfilling: boolean;
+}
+
+export interface OsdPgQuery {
+  readonly pool: number;
+  readonly ps: number;
+  readonly epoch: number;
+}
+export interface OsdPgInfoReply {
+  readonly info: PgInfoWire;
+  /** Retained log entries, ascending, consecutive from info.logTail + 1. */
+  readonly entries: readonly PgLogEntry[];
+}
+
+export interface OsdPgActivate {
+  readonly pool: number;
+  readonly ps: number;
+  readonly epoch: number;
+  /** Keep own entries up to this version (-1: none), then append `entries`. */
+  readonly keepThrough: number;
+  readonly entries: readonly PgLogEntry[];
+  readonly logTail: number;
+  readonly missing: readonly string[];
+  readonly backfill: boolean;
+}
+
+/** A whole object as recovery copies it; `meta` undefined means "absent: remove it". */
+export interface ObjectCopy {
+  readonly key: { readonly hash: number; readonly namespace: string; readonly oid: string; readonly locator: string };
+  readonly meta: ObjectMeta | undefined;
+  readonly data: Buffer;
+  readonly xattrs: ReadonlyArray<readonly [string, Buffer]>;
+  readonly header: Buffer;
+  readonly omap: ReadonlyArray<readonly [string, Buffer]>;
+}
+
+export interface OsdPgPush {
+  readonly pool: number;
+  readonly ps: number;
+  readonly epoch: number;
+  readonly object: ObjectCopy;
+}
+export interface OsdPgPull {
+  readonly pool: number;
+  readonly ps: number;
+  readonly epoch: number;
+  readonly key: ObjectCopy['key'];
+}
+export interface OsdPgPullReply {
+  readonly object: ObjectCopy;
+}
+
+export interface OsdPgScan {
+  readonly pool: number;
+  readonly ps: number;
+  readonly epoch: number;
+  /** Opaque cursor from the previous page, or undefined to start. */
+  readonly cursor: unknown;
+  readonly max: number;
+}
+export interface OsdPgScanReply {
+  readonly objects: ReadonlyArray<{ readonly key: ObjectCopy['key']; readonly meta: ObjectMeta | undefined }>;
+  /** undefined when the listing is complete. */
+  readonly cursor: unknown;
+}
+
+export interface OsdPing {
+  readonly from: number;
+  readonly epoch: number;
+}
+
+export interface OsdFailureReport {
+  readonly target: number;
+  readonly reporter: number;
+  readonly epoch: number;
+  /** How long the target has been silent, in milliseconds. */
+  readonly silent_ms: number;
+}

@@ -4,6 +4,7 @@
 
 import { invariant } from '../../core/assert.js';
 import { RadosError } from '../../core/errors.js';
+import { crushEnsureDevice } from './crush-edit.js';
 import {
   buildSimpleCrushMap,
   objectToPg,
@@ -139,15 +140,16 @@ export function setPoolField(map: OsdMap, nowIso: string, name: string, field: '
   return next(map, nowIso, { pools: map.pools.map((p) => (p.id === pool.id ? updated : p)) });
 }
 
-function rebuildCrush(osds: readonly OsdInfo[], chooseleafType: 'host' | 'osd'): CrushMap {
-  return buildSimpleCrushMap({
-    osds: osds.map((o) => ({ id: o.id, host: o.host, weight: 1.0 })),
-    chooseleafType,
-  });
-}
-
-/** An OSD announces itself: created if new (id chosen by the caller), marked up and in. */
-export function osdBoot(map: OsdMap, nowIso: string, boot: { id: number; addr: string; host: string; uuid: string }): OsdMap {
+/**
+ * An OSD announces itself: created if new (id chosen by the caller), marked up and in. A device
+ * the CRUSH map does not place yet is added under its host bucket (created below root default if
+ * missing) with `crushWeight`; one already placed keeps the operator's location and weight.
+ */
+export function osdBoot(
+  map: OsdMap,
+  nowIso: string,
+  boot: { id: number; addr: string; host: string; uuid: string; crushWeight?: number },
+): OsdMap {
   invariant(Number.isInteger(boot.id) && boot.id >= 0, 'osd id is a non-negative integer');
   const existing = osdById(map, boot.id);
   if (existing && existing.uuid !== '' && boot.uuid !== '' && existing.uuid !== boot.uuid) {
@@ -164,12 +166,17 @@ export function osdBoot(map: OsdMap, nowIso: string, boot: { id: number; addr: s
     downAt: existing?.downAt ?? 0,
   };
   const osds = existing ? map.osds.map((o) => (o.id === boot.id ? info : o)) : [...map.osds, info].sort((a, b) => a.id - b.id);
-  const crushChanged = !existing || existing.host !== boot.host;
   return next(map, nowIso, {
     osds,
     maxOsd: Math.max(map.maxOsd, boot.id + 1),
-    crush: crushChanged ? rebuildCrush(osds, map.chooseleafType) : map.crush,
+    crush: crushEnsureDevice(map.crush, boot.id, boot.host, boot.crushWeight ?? 1.0),
   });
+}
+
+/** A new CRUSH map (from an `osd crush ...` edit) at the next epoch. */
+export function osdSetCrush(map: OsdMap, nowIso: string, crush: CrushMap): OsdMap {
+  invariant(crush.rules.length > 0 || map.pools.length === 0, 'pools need a crush rule');
+  return next(map, nowIso, { crush });
 }
 
 export function osdMarkDown(map: OsdMap, nowIso: string, id: number): OsdMap {

@@ -2,10 +2,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { vectorLines, vectorText } from '../testdata.test.js';
 import { crushHash32_2 } from '../hash.js';
-import { buildSimpleCrushMap, weightToFixed, withItemWeight } from './build.js';
+import { buildLayeredCrushMap, buildSimpleCrushMap, weightToFixed, withItemWeight } from './build.js';
 import { crushDoRule, crushDoRuleInto, crushRuntime } from './mapper.js';
 import { compileCrushText } from './text.js';
-import { BucketAlg, CRUSH_ITEM_NONE, type CrushMap, RuleOp, RuleType, TUNABLES_PROFILES } from './types.js';
+import { BucketAlg, CRUSH_ITEM_NONE, type CrushMap, RuleOp, RuleType, TUNABLES_PROFILES, maxDevices } from './types.js';
 
 const ALL_IN_12 = new Array<number>(12).fill(0x10000);
 
@@ -192,5 +192,41 @@ describe('distribution and data movement', () => {
       }
     }
     assert.equal(moved, counts(before)[5]! - counts(after)[5]!);
+  });
+});
+
+describe('the straw2 firstn fast path', () => {
+  test('gives exactly the general path\'s result on layered maps with reweights, zero weights and out devices', () => {
+    // A no-op step keeps a rule off the fast path without changing what it computes.
+    const slow = (m: CrushMap): CrushMap => ({
+      ...m,
+      rules: m.rules.map((r) => ({ ...r, steps: [{ op: RuleOp.noop, arg1: 0, arg2: 0 }, ...r.steps] })),
+    });
+    const maps: CrushMap[] = [];
+    for (const [n, layers] of [
+      [12, [{ name: 'host', alg: 'straw2', size: 3 }, { name: 'root', alg: 'straw2', size: 0 }]],
+      [40, [{ name: 'host', alg: 'straw2', size: 4 }, { name: 'rack', alg: 'straw2', size: 3 }, { name: 'root', alg: 'straw2', size: 0 }]],
+      [5, [{ name: 'host', alg: 'straw2', size: 5 }, { name: 'root', alg: 'straw2', size: 0 }]],
+    ] as const) {
+      let m = buildLayeredCrushMap(n, layers.map((l) => ({ ...l })));
+      m = withItemWeight(m, 1, 0);
+      m = withItemWeight(m, 2, 0x28000);
+      maps.push(m);
+      // choose over OSDs directly (the single-host local cluster rule) and chooseleaf over the top layer
+      maps.push({ ...m, rules: [{ ...m.rules[0]!, steps: [m.rules[0]!.steps[0]!, { op: RuleOp.chooseFirstn, arg1: 0, arg2: 0 }, { op: RuleOp.emit, arg1: 0, arg2: 0 }] }] });
+      maps.push({ ...m, rules: [{ ...m.rules[0]!, steps: [m.rules[0]!.steps[0]!, { op: RuleOp.chooseleafFirstn, arg1: 2, arg2: layers.length - 1 }, { op: RuleOp.emit, arg1: 0, arg2: 0 }] }] });
+    }
+    for (const m of maps) {
+      const s = slow(m);
+      assert.notEqual(crushRuntime(m).rules[0]?.fast, null);
+      assert.equal(crushRuntime(s).rules[0]?.fast, null);
+      const devices = maxDevices(m);
+      const weights = Array.from({ length: devices }, (_, i) => (i === 3 ? 0 : i === 4 ? 0x8000 : 0x10000));
+      for (let x = 0; x < 3000; x++) {
+        for (const rep of [1, 3, 5]) {
+          assert.deepEqual(crushDoRule(m, 0, x, rep, weights), crushDoRule(s, 0, x, rep, weights), `x=${x} rep=${rep}`);
+        }
+      }
+    }
   });
 });

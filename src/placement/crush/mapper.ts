@@ -6,7 +6,8 @@
 // and comparisons only, with no allocation besides the returned result.
 
 import { invariant } from '../../core/assert.js';
-import { crushHash32_2, crushHash32_3, crushHash32_4 } from '../hash.js';
+import { crushHash32_2, crushHash32_3, crushHash32_3Items, crushHash32_4 } from '../hash.js';
+import { simdHash4 } from '../hash-simd.js';
 import { straw2LnTable } from './ln.js';
 import {
   BucketAlg,
@@ -27,6 +28,8 @@ interface RtBucket {
   alg: number;
   size: number;
   items: Int32Array;
+  /** Items padded with zeros to a multiple of four, for the four-lane hash. */
+  items4: Int32Array;
   /** Item weights as doubles: straw2 divides by them. */
   weights: Float64Array;
   /** Prefix sums of item weights, for list buckets. */
@@ -39,6 +42,16 @@ interface RtRule {
   ops: Int32Array;
   arg1: Int32Array;
   arg2: Int32Array;
+  /** Set when the rule fits firstnStraw2 (see fastRule); null sends it through the general path. */
+  fast: FastRule | null;
+}
+
+/** `take <bucket>; choose[leaf] firstn <n> type <t>; emit` under jewel tunables, straw2 only. */
+interface FastRule {
+  take: number;
+  numrep: number;
+  type: number;
+  leaf: boolean;
 }
 
 /** Compiled, read-only view of a CrushMap plus reusable scratch space. */
@@ -69,6 +82,12 @@ export function crushRuntime(map: CrushMap): CrushRuntime {
   return rt;
 }
 
+function padToFour(items: readonly number[]): Int32Array {
+  const out = new Int32Array(Math.max(4, Math.ceil(items.length / 4) * 4));
+  out.set(items);
+  return out;
+}
+
 function compileRuntime(map: CrushMap): CrushRuntime {
   let maxBuckets = 0;
   for (const b of map.buckets) {
@@ -91,6 +110,7 @@ function compileRuntime(map: CrushMap): CrushRuntime {
       alg: b.alg,
       size,
       items: Int32Array.from(b.items),
+      items4: padToFour(b.items),
       weights: Float64Array.from(b.weights),
       sumWeights,
       perm: new Int32Array(Math.max(size, 1)),
@@ -104,6 +124,7 @@ function compileRuntime(map: CrushMap): CrushRuntime {
       ops: Int32Array.from(r.steps, (s) => s.op),
       arg1: Int32Array.from(r.steps, (s) => s.arg1),
       arg2: Int32Array.from(r.steps, (s) => s.arg2),
+      fast: fastRule(map, r.steps, buckets),
     };
   }
   const t = map.tunables;
@@ -124,32 +145,74 @@ function compileRuntime(map: CrushMap): CrushRuntime {
   };
 }
 
+/**
+ * Recognises the rule shape every replicated pool uses by default, under the tunables for which
+ * choose_firstn collapses to a short loop: no local retries or fallback, stable and vary_r = 1,
+ * descend_once (one leaf attempt per descent), and only straw2 buckets.
+ */
+function fastRule(map: CrushMap, steps: CrushMap['rules'][number]['steps'], buckets: ReadonlyArray<RtBucket | undefined>): FastRule | null {
+  const t = map.tunables;
+  if (t.chooseLocalTries !== 0 || t.chooseLocalFallbackTries !== 0 || t.chooseleafStable !== 1) return null;
+  if (t.chooseleafVaryR !== 1 || t.chooseleafDescendOnce === 0) return null;
+  if (!map.buckets.every((b) => b.alg === BucketAlg.straw2)) return null;
+  if (steps.length !== 3) return null;
+  const [take, choose, emit] = steps as [typeof steps[0], typeof steps[0], typeof steps[0]];
+  if (take.op !== RuleOp.take || emit.op !== RuleOp.emit) return null;
+  if (choose.op !== RuleOp.chooseFirstn && choose.op !== RuleOp.chooseleafFirstn) return null;
+  if (take.arg1 >= 0 || buckets[-1 - take.arg1] === undefined) return null;
+  return { take: take.arg1, numrep: choose.arg1, type: choose.arg2, leaf: choose.op === RuleOp.chooseleafFirstn };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bucket choice
 
 const LN = straw2LnTable();
 
+/** Scratch for one bucket's item hashes; a choice consumes it before any nested choice runs. */
+let drawScratch = new Int32Array(64);
+
+/**
+ * straw2: every item draws ln(u)/weight from its hash u, the highest draw wins (first on ties).
+ * The hashes come four at a time from the SIMD module when the runtime has one, else three at a
+ * time from the interleaved scalar code; both equal crush_hash32_rjenkins1_3.
+ */
 function straw2Choose(b: RtBucket, x: number, r: number): number {
-  const items = b.items;
-  const weights = b.weights;
   const size = b.size;
+  const weights = b.weights;
   let high = 0;
   let highDraw = -Infinity;
+  if (simdHash4 !== null) {
+    const h4 = simdHash4.h4;
+    const lanes = simdHash4.out;
+    const items4 = b.items4;
+    for (let i = 0; i < size; i += 4) {
+      h4(x, r, items4[i]!, items4[i + 1]!, items4[i + 2]!, items4[i + 3]!);
+      const n = size - i < 4 ? size - i : 4;
+      for (let k = 0; k < n; k++) {
+        const w = weights[i + k]!;
+        // A zero weight draws Ceph's S64_MIN: never chosen unless every item has weight zero.
+        // |LN[u]| < 2^49, so the double quotient truncates to the same integer as C's s64 division.
+        const draw = w !== 0 ? Math.trunc(LN[lanes[k]! & 0xffff]! / w) : -Infinity;
+        if (i + k === 0 || draw > highDraw) {
+          high = i + k;
+          highDraw = draw;
+        }
+      }
+    }
+    return b.items[high]!;
+  }
+  if (drawScratch.length < size) drawScratch = new Int32Array(size);
+  const hashes = drawScratch;
+  crushHash32_3Items(x, r, b.items, size, hashes);
   for (let i = 0; i < size; i++) {
     const w = weights[i]!;
-    // A zero weight draws Ceph's S64_MIN: never chosen unless every item has weight zero.
-    let draw = -Infinity;
-    if (w !== 0) {
-      const u = crushHash32_3(x, items[i]!, r) & 0xffff;
-      // |LN[u]| < 2^49, so the double quotient truncates to the same integer as C's s64 division.
-      draw = Math.trunc(LN[u]! / w);
-    }
+    const draw = w !== 0 ? Math.trunc(LN[hashes[i]! & 0xffff]! / w) : -Infinity;
     if (i === 0 || draw > highDraw) {
       high = i;
       highDraw = draw;
     }
   }
-  return items[high]!;
+  return b.items[high]!;
 }
 
 function listChoose(b: RtBucket, x: number, r: number): number {
@@ -409,6 +472,109 @@ function chooseIndep(
   }
 }
 
+/**
+ * choose_firstn specialised for FastRule maps, giving the same result as chooseFirstn with those
+ * tunables: each replica descends from `take` with r = rep + failures; a chooseleaf gets exactly
+ * one leaf descent with the same r (vary_r = 1, descend_once), and any collision, out device or
+ * dead end restarts the replica from the top, at most chooseTotalTries + 1 times.
+ * Writes the chosen items to `out` (and leaves to `leaves`), returns how many.
+ */
+function firstnStraw2(
+  rt: CrushRuntime,
+  fr: FastRule,
+  x: number,
+  resultMax: number,
+  weights: ArrayLike<number>,
+  out: Int32Array,
+  leaves: Int32Array,
+): number {
+  const numrep = fr.numrep > 0 ? fr.numrep : fr.numrep + resultMax;
+  const type = fr.type;
+  const take = rt.buckets[-1 - fr.take]!;
+  const tries = rt.chooseTotalTries + 1;
+  const maxDevices = rt.maxDevices;
+  const buckets = rt.buckets;
+  let outpos = 0;
+  for (let rep = 0; rep < numrep && outpos < resultMax; rep++) {
+    for (let ftotal = 0; ftotal < tries; ftotal++) {
+      const r = rep + ftotal;
+      // Descend to an item of the wanted type; each step goes one level down an acyclic graph.
+      let inb = take;
+      let item = 0;
+      let itemtype = 0;
+      let next: RtBucket | undefined;
+      let skipRep = false;
+      for (;;) {
+        item = straw2Choose(inb, x, r);
+        if (item >= maxDevices) {
+          skipRep = true;
+          break;
+        }
+        itemtype = 0;
+        next = undefined;
+        if (item < 0) {
+          next = buckets[-1 - item];
+          itemtype = next === undefined ? -1 : next.type;
+        }
+        if (itemtype === type) break;
+        if (item >= 0 || next === undefined) {
+          skipRep = true;
+          break;
+        }
+        inb = next;
+      }
+      if (skipRep) break;
+      let reject = false;
+      for (let i = 0; i < outpos; i++) {
+        if (out[i] === item) {
+          reject = true;
+          break;
+        }
+      }
+      if (!reject && fr.leaf) {
+        if (item < 0) {
+          // The single leaf descent, same r, colliding only with leaves already chosen.
+          let lb = next!;
+          let leaf = 0;
+          for (;;) {
+            leaf = straw2Choose(lb, x, r);
+            if (leaf >= maxDevices) {
+              reject = true;
+              break;
+            }
+            if (leaf >= 0) break;
+            const nb = buckets[-1 - leaf];
+            if (nb === undefined) {
+              reject = true;
+              break;
+            }
+            if (nb.type === 0) break;
+            lb = nb;
+          }
+          if (!reject) {
+            for (let i = 0; i < outpos; i++) {
+              if (leaves[i] === leaf) {
+                reject = true;
+                break;
+              }
+            }
+          }
+          if (!reject && leaf >= 0 && isOut(weights, leaf, x)) reject = true;
+          if (!reject) leaves[outpos] = leaf;
+        } else {
+          leaves[outpos] = item;
+        }
+      }
+      if (!reject && itemtype === 0) reject = isOut(weights, item, x);
+      if (!reject) {
+        out[outpos++] = item;
+        break;
+      }
+    }
+  }
+  return outpos;
+}
+
 // ---------------------------------------------------------------------------------------------
 // crush_do_rule
 
@@ -439,6 +605,13 @@ export function crushDoRuleInto(
   const rule = ruleId >= 0 ? rt.rules[ruleId] : undefined;
   if (rule === undefined) return 0;
   ensureScratch(rt, resultMax);
+  if (rule.fast !== null) {
+    const leaves = rt.scratchC;
+    const n = firstnStraw2(rt, rule.fast, x | 0, resultMax, weights, rt.scratchB, leaves);
+    const chosen = rule.fast.leaf ? leaves : rt.scratchB;
+    for (let i = 0; i < n; i++) result[i] = chosen[i]!;
+    return n;
+  }
   let w = rt.scratchA;
   let o = rt.scratchB;
   const c = rt.scratchC;
