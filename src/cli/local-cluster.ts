@@ -140,7 +140,9 @@ export function spawnDaemon(confPath: string, kind: 'mon' | 'osd', id: string): 
   ensureDir(logDir);
   const fd = openSync(join(logDir, `${kind}.${id}.out`), 'a');
   const main = kind === 'mon' ? MON_MAIN : OSD_MAIN;
-  const child = spawn(process.execPath, [main, '-c', resolve(confPath), '-i', id], {
+  // SEPIA_DAEMON_NODE_ARGS passes flags to the daemons' node (e.g. --cpu-prof for profiling).
+  const nodeArgs = (process.env['SEPIA_DAEMON_NODE_ARGS'] ?? '').split(/\s+/).filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, main, '-c', resolve(confPath), '-i', id], {
     detached: true,
     stdio: ['ignore', fd, fd],
     env: { ...process.env },

@@ -362,7 +362,9 @@ export class KvObjectStore implements ObjectStore {
       const src = data.subarray(base + from - offset, base + to - offset);
       const key = dataKey(cur.nid, e);
       let next: Buffer;
-      if (from === 0 && to === E) next = Buffer.from(src);
+      // A whole-extent write keeps a view of the caller's bytes: TxnStep data is immutable by
+      // contract (it comes from a decoded frame), and lmdb copies it into its own pages anyway.
+      if (from === 0 && to === E) next = src;
       else {
         const old = plan.reader.getTransient('data', key) ?? EMPTY;
         next = Buffer.alloc(Math.max(old.length, to));
@@ -495,7 +497,9 @@ class KvObjectView implements ObjectView {
     const end = Math.min(o.size, offset + length);
     if (offset >= end) return Buffer.alloc(0);
     const E = this.extentSizeBytes;
-    const out = Buffer.alloc(end - offset);
+    // Unzeroed: every byte is either copied from an extent or explicitly zeroed as a hole.
+    const out = Buffer.allocUnsafe(end - offset);
+    let filled = offset;
     for (let e = Math.floor(offset / E); e * E < end; e += 1) {
       const base = e * E;
       // getTransient may return lmdb's shared read buffer: copy out before the next read.
@@ -504,10 +508,14 @@ class KvObjectView implements ObjectView {
       invariant(extent.length <= E && base + extent.length <= o.size, 'stored extent lies inside extent and object');
       const from = Math.max(offset, base);
       const to = Math.min(end, base + extent.length);
+      if (to <= from) continue;
+      if (from > filled) out.fill(0, filled - offset, from - offset);
       // Uint8Array.set, not Buffer.copy: lmdb's reusable buffer reports a shortened `length`
       // that Buffer.copy's bounds arithmetic does not honour.
-      if (to > from) out.set(extent.subarray(from - base, to - base), from - offset);
+      out.set(extent.subarray(from - base, to - base), from - offset);
+      filled = to;
     }
+    if (filled < end) out.fill(0, filled - offset, end - offset);
     return out;
   }
 
