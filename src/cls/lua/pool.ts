@@ -8,7 +8,7 @@ import { invariant } from '../../core/assert.js';
 import { dispatchHostCall, type ClsObjectHost, type HostReply } from './host.js';
 import {
   SIGNAL_REPLIED,
-  type CallMessage, type DoneMessage, type HostRequestMessage, type WorkerInit,
+  type CallMessage, type DoneMessage, type HostRequestMessage, type ReadyMessage, type WorkerInit,
 } from './protocol.js';
 import type { LuaRequest } from './request.js';
 import { MAGICK_DEFAULT_MAX_PIXELS } from './magick-protocol.js';
@@ -78,6 +78,7 @@ interface Pending {
 }
 
 interface Active extends Pending {
+  /** The backstop; undefined until the worker has booted (boot time is not the call's time). */
   timer: unknown;
 }
 
@@ -87,6 +88,8 @@ interface Slot {
   readonly signal: Int32Array;
   active: Active | undefined;
   gone: boolean;
+  /** The worker has created its VM; until then a call's deadline has not started. */
+  ready: boolean;
   readonly exited: Promise<void>;
 }
 
@@ -174,13 +177,16 @@ export class LuaPool {
       resourceLimits: { maxOldGenerationSizeMb: WORKER_MAX_OLD_GENERATION_MB },
     });
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    const slot: Slot = { worker, port: channel.port1, signal: new Int32Array(signalBuffer), active: undefined, gone: false, exited };
+    const slot: Slot = { worker, port: channel.port1, signal: new Int32Array(signalBuffer), active: undefined, gone: false, ready: false, exited };
     this.slots.add(slot);
     // Idle workers must not keep the OSD process alive; an active call's timer does.
     worker.unref();
     channel.port1.unref();
     channel.port1.on('message', (msg: HostRequestMessage) => this.answerHost(slot, msg));
-    worker.on('message', (msg: DoneMessage) => this.onDone(slot, msg));
+    worker.on('message', (msg: DoneMessage | ReadyMessage) => {
+      if (msg.type === 'ready') this.onReady(slot);
+      else this.onDone(slot, msg);
+    });
     worker.on('error', (err: Error) => {
       const oom = (err as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY';
       this.settle(slot, failure(oom ? ERRNO.ENOMEM : ERRNO.EFAULT, `lua worker failed: ${err.message}`));
@@ -189,9 +195,21 @@ export class LuaPool {
     return slot;
   }
 
+  /**
+   * A new worker has its VM. Only now does the backstop of a call already sent to it start: a
+   * worker that boots slowly (a loaded machine compiling wasm) must not eat its call's deadline.
+   */
+  private onReady(slot: Slot): void {
+    slot.ready = true;
+    const active = slot.active;
+    if (active !== undefined && active.timer === undefined) {
+      active.timer = this.timers.set(() => this.backstop(slot, active.id), this.opts.timeout_ms + this.grace_ms);
+    }
+  }
+
   private start(slot: Slot, pending: Pending): void {
     invariant(slot.active === undefined && !slot.gone, 'start on a busy or dead worker');
-    const timer = this.timers.set(() => this.backstop(slot, pending.id), this.opts.timeout_ms + this.grace_ms);
+    const timer = slot.ready ? this.timers.set(() => this.backstop(slot, pending.id), this.opts.timeout_ms + this.grace_ms) : undefined;
     slot.active = { ...pending, timer };
     const { script, handler, input, trace } = pending.req;
     const msg: CallMessage = { type: 'call', id: pending.id, script, handler, input, trace: trace === true, budgets: this.budgets };
@@ -229,7 +247,7 @@ export class LuaPool {
     const active = slot.active;
     if (active === undefined) return;
     slot.active = undefined;
-    this.timers.clear(active.timer);
+    if (active.timer !== undefined) this.timers.clear(active.timer);
     active.resolve(result);
   }
 

@@ -23,6 +23,11 @@ export interface CallMessage {
   readonly budgets: LuaBudgets;
 }
 
+/** Sent once by a worker when its VM exists (or failed to start); calls queue until then. */
+export interface ReadyMessage {
+  readonly type: 'ready';
+}
+
 export interface DoneMessage {
   readonly type: 'done';
   readonly id: number;

@@ -8,7 +8,7 @@ import { invariant } from '../../core/assert.js';
 import type { HostCall, HostReply } from './host.js';
 import {
   SIGNAL_PENDING, SIGNAL_REPLIED,
-  type CallMessage, type DoneMessage, type HostReplyMessage, type WorkerInit,
+  type CallMessage, type DoneMessage, type HostReplyMessage, type ReadyMessage, type WorkerInit,
 } from './protocol.js';
 import { LuaVm } from './vm.js';
 import { MagickBridge } from './magick-bridge.js';
@@ -51,6 +51,11 @@ let bridge: MagickBridge | undefined;
 const magick: MagickInvoker = (job, deadline_ms) => (bridge ??= new MagickBridge(now_ms)).call(job, deadline_ms);
 
 const vmReady = LuaVm.create({ now_ms, maxCachedScripts: init.maxCachedScripts });
+// Either way the pool must learn the boot is over: a failed VM answers each call with EFAULT.
+void vmReady.then(
+  () => port.postMessage({ type: 'ready' } satisfies ReadyMessage),
+  () => port.postMessage({ type: 'ready' } satisfies ReadyMessage),
+);
 
 async function run(msg: CallMessage): Promise<DoneMessage> {
   let vm: LuaVm;
