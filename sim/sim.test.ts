@@ -15,6 +15,23 @@ test('200 seeds under the faults today\'s daemons survive keep every invariant',
   assert.deepEqual(failed, []);
 });
 
+/** OSDs and the monitor crash at any moment, or lose their links to each other: peering must keep every acknowledged write. */
+const FAULT_SEEDS = 100;
+const FAULT_OPS_PER_SEED = 15;
+
+for (const faults of ['crash', 'daemon'] as const) {
+  test(`${FAULT_SEEDS} seeds of '${faults}' faults (peering and recovery under fire) keep every invariant`, async () => {
+    const failed: string[] = [];
+    for (let seed = 1; seed <= FAULT_SEEDS; seed++) {
+      const r = await runSeed({ seed, ops: FAULT_OPS_PER_SEED, faults });
+      if (!r.ok) {
+        failed.push(`${summarize(r)}\n    ${r.failures.slice(0, 3).join('\n    ')}\n    replay: npm run sim -- --seed ${seed} --ops ${FAULT_OPS_PER_SEED} --faults ${faults}`);
+      }
+    }
+    assert.deepEqual(failed, []);
+  });
+}
+
 test('the same seed replays the identical event trace', async () => {
   const a = await runSeed({ seed: 11, ops: OPS_PER_SEED, faults: 'safe', keepTrace: true });
   const b = await runSeed({ seed: 11, ops: OPS_PER_SEED, faults: 'safe', keepTrace: true });

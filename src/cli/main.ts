@@ -12,6 +12,7 @@ import type { ClusterStatus } from '../mon/status.js';
 import { registerOsdCommands } from './osd-cmd.js';
 import { runCrushtool } from './crushtool.js';
 import { registerThumbsCommands } from './thumbs-cmd.js';
+import { registerClsCommands } from './cls-cmd.js';
 
 const program = new Command();
 program
@@ -74,6 +75,7 @@ program
 
 registerOsdCommands(program, conf, json);
 registerThumbsCommands(program, conf);
+registerClsCommands(program, conf, json);
 
 program
   .command('rados')

@@ -2,18 +2,24 @@
 // takes, sends it as an exec sub-op (a write op, as Ceph's own helper does) and returns the
 // method's result. With `trace: true` the OSD also returns the script's log lines and, on
 // failure, the Lua error message and traceback (a Sepia extension; Ceph ignores the flag).
+// With `className` it calls a class registered cluster-wide (`sepia cls register`) instead:
+// no script travels, and the OSD runs the method as a read or a write as the script declared.
 
 import { ERRNO, RadosError } from '../core/errors.js';
 import type { ExecTrace, SubOpResult } from '../osd/ops/types.js';
 import { OperateError, type IoCtx, type OpOptions } from './ioctx.js';
 import { WriteOp } from './ops.js';
+import { TRACE_METHOD_SUFFIX } from '../mon/maps/classmap.js';
 
 export interface LuaCallOptions extends OpOptions {
   /** Lua source carried with the request (Ceph's way). */
   readonly script?: string;
-  /** A class registered cluster-wide by name (not available yet: EOPNOTSUPP). */
+  /** A class registered cluster-wide by name (`sepia cls register`); excludes `script`. */
   readonly className?: string;
-  /** Global function the script registered with objclass.register; '' runs the script only. */
+  /**
+   * Global function the script registered with objclass.register; '' runs the script only.
+   * With `className`, the method to call (required).
+   */
   readonly handler: string;
   /** Handler input: bytes, text, or a value sent as its JSON text. */
   readonly input?: Buffer | string | object;
@@ -95,13 +101,18 @@ function outData(r: SubOpResult | undefined): Buffer {
  * traceback and log when `trace` is set.
  */
 export async function lua(io: IoCtx, oid: string, opts: LuaCallOptions): Promise<LuaCallResult> {
-  if (opts.className !== undefined) {
-    throw new RadosError(ERRNO.EOPNOTSUPP, `lua class '${opts.className}' on ${oid}: registered classes are not available yet`);
-  }
-  if (opts.script === undefined) throw new RadosError(ERRNO.EINVAL, `lua call on ${oid}: no script`);
   const trace = opts.trace === true;
-  const { method, body } = encodeLuaRequest(opts.script, opts.handler, inputBytes(opts.input), trace);
-  const op = new WriteOp().exec('lua', method, body);
+  let op: WriteOp;
+  if (opts.className !== undefined) {
+    if (opts.script !== undefined) throw new RadosError(ERRNO.EINVAL, `lua call on ${oid}: give a script or a className, not both`);
+    if (opts.handler === '') throw new RadosError(ERRNO.EINVAL, `lua class '${opts.className}' on ${oid}: no method`);
+    // Sent in a write op like any exec; the OSD classifies it by the method's declared flags.
+    op = new WriteOp().exec(opts.className, opts.handler + (trace ? TRACE_METHOD_SUFFIX : ''), inputBytes(opts.input));
+  } else {
+    if (opts.script === undefined) throw new RadosError(ERRNO.EINVAL, `lua call on ${oid}: no script`);
+    const { method, body } = encodeLuaRequest(opts.script, opts.handler, inputBytes(opts.input), trace);
+    op = new WriteOp().exec('lua', method, body);
+  }
   const sendOpts = opts.signal === undefined ? {} : { signal: opts.signal };
   try {
     const r = await io.operate(oid, op, sendOpts);
@@ -113,6 +124,7 @@ export async function lua(io: IoCtx, oid: string, opts: LuaCallOptions): Promise
     const first = err.results[0];
     const luaError = first?.trace?.error;
     const detail = luaError === undefined ? '' : `: ${luaError.message}`;
-    throw new LuaCallError(err.errno, `lua ${opts.handler || '(script)'} on ${io.poolName}/${oid}${detail}`, luaError, first?.trace?.log ?? [], outData(first));
+    const what = opts.className === undefined ? opts.handler || '(script)' : `${opts.className}.${opts.handler}`;
+    throw new LuaCallError(err.errno, `lua ${what} on ${io.poolName}/${oid}${detail}`, luaError, first?.trace?.log ?? [], outData(first));
   }
 }

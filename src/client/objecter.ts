@@ -81,8 +81,13 @@ export class Objecter {
     const reqid: [number, number] = [this.opts.globalId, tid];
     const mtime = this.opts.now();
     const deadline = this.opts.opTimeout_ms > 0 ? timeoutSignal(this.opts.opTimeout_ms, this.clock) : undefined;
+    const sig = signal && deadline ? AbortSignal.any([signal, deadline.signal]) : (signal ?? deadline?.signal);
     try {
-      return await this.send(target, ops, flags, reqid, mtime, signal && deadline ? AbortSignal.any([signal, deadline.signal]) : (signal ?? deadline?.signal));
+      return await this.send(target, ops, flags, reqid, mtime, sig);
+    } catch (err) {
+      // Every abort path (throwIfAborted, an aborted map wait) surfaces as ETIMEDOUT/ECANCELED.
+      if (sig?.aborted && !RadosError.is(err)) throw abortError(sig, target.oid);
+      throw err;
     } finally {
       deadline?.cancel();
     }
@@ -140,6 +145,15 @@ export class Objecter {
 
   /** Lists one PG from its primary, resending on map changes. */
   async pgls(pool: number, ps: number, cursor: unknown, max: number, namespace: string, signal?: AbortSignal): Promise<OsdPglsReply> {
+    try {
+      return await this.pglsOnce(pool, ps, cursor, max, namespace, signal);
+    } catch (err) {
+      if (signal?.aborted && !RadosError.is(err)) throw abortError(signal, `pg ${pool}.${ps.toString(16)}`);
+      throw err;
+    }
+  }
+
+  private async pglsOnce(pool: number, ps: number, cursor: unknown, max: number, namespace: string, signal?: AbortSignal): Promise<OsdPglsReply> {
     for (let attempt = 0; attempt < MAX_RESENDS; attempt++) {
       signal?.throwIfAborted();
       const map = this.opts.getMap();

@@ -1,11 +1,14 @@
 // The OSD's object-class host: dispatches `exec(class, method, input)` sub-ops to built-in
-// TypeScript classes or to cls_lua scripts, against the op's scratch object.
+// TypeScript classes, to cls_lua scripts, or to Lua classes registered cluster-wide (ClassMap),
+// against the op's scratch object.
 import { RadosError, neg } from '../core/errors.js';
 import type { ScratchObject } from '../osd/ops/index.js';
 import type { ExecTrace, Timespec } from '../osd/ops/types.js';
 import { LuaPool, LUA_CLASS, parseLuaRequest, type LuaPoolOptions } from './lua/index.js';
 import { BUILTIN_CLASSES } from './builtin/index.js';
 import { scratchHost } from './scratch-host.js';
+import { ClassRegistry, type ClassMapView } from './registry.js';
+import type { LuaRequest } from './lua/index.js';
 
 export interface ExecCaller {
   readonly clientId: number;
@@ -29,12 +32,27 @@ export class ClassHost {
   }
 
   private readonly log: (msg: string) => void;
+  private readonly registry = new ClassRegistry();
+
+  /** Adopts a newer ClassMap (pushed by the monitor, or fetched at boot); returns the epoch held. */
+  updateClassMap(map: ClassMapView): { epoch: number } {
+    if (this.registry.update(map)) this.log(`classmap e${map.epoch}: ${Object.keys(map.classes).length} registered classes`);
+    return { epoch: this.registry.epoch };
+  }
+
+  get classMapEpoch(): number {
+    return this.registry.epoch;
+  }
 
   /** Whether the method is registered with the WR flag (an unknown method counts as a write). */
   isWrite(cls: string, method: string): boolean {
     if (cls === LUA_CLASS) return true;
-    const m = BUILTIN_CLASSES.get(cls)?.get(method);
-    return m === undefined ? true : m.flags.write;
+    const builtin = BUILTIN_CLASSES.get(cls);
+    if (builtin !== undefined) {
+      const m = builtin.get(method);
+      return m === undefined ? true : m.flags.write;
+    }
+    return this.registry.resolve(cls, method)?.write ?? true;
   }
 
   async exec(cls: string, method: string, input: Buffer, obj: ScratchObject, caller: ExecCaller): Promise<ExecResult> {
@@ -46,13 +64,17 @@ export class ClassHost {
         if (RadosError.is(err)) return { ret: -err.errno, out: Buffer.alloc(0) };
         throw err;
       }
-      const r = await this.lua.call(req, scratchHost(obj, obj.version(), 0));
-      if (r.error) this.log(`lua ${req.handler}: ${r.error.message}`);
-      for (const line of r.log) this.log(`lua log: ${line}`);
-      if (req.trace !== true) return { ret: r.ret, out: r.out };
-      return { ret: r.ret, out: r.out, trace: r.error === undefined ? { log: r.log } : { log: r.log, error: r.error } };
+      return this.runLua(req, req.handler, obj);
     }
-    const m = BUILTIN_CLASSES.get(cls)?.get(method);
+    const builtin = BUILTIN_CLASSES.get(cls);
+    if (builtin === undefined) {
+      const r = this.registry.resolve(cls, method);
+      if (r === undefined) return { ret: neg('EOPNOTSUPP'), out: Buffer.alloc(0) };
+      // The worker caches the compiled script by its hash, so only the first call compiles it.
+      const req: LuaRequest = { script: r.cls.script, handler: r.method, input, trace: r.trace };
+      return this.runLua(req, `${cls}.${r.method} v${r.cls.version}`, obj);
+    }
+    const m = builtin.get(method);
     if (m === undefined) return { ret: neg('EOPNOTSUPP'), out: Buffer.alloc(0) };
     try {
       return await m.run(obj, input, caller);
@@ -60,6 +82,14 @@ export class ClassHost {
       if (RadosError.is(err)) return { ret: -err.errno, out: Buffer.alloc(0) };
       throw err;
     }
+  }
+
+  private async runLua(req: LuaRequest, what: string, obj: ScratchObject): Promise<ExecResult> {
+    const r = await this.lua.call(req, scratchHost(obj, obj.version(), 0));
+    if (r.error) this.log(`lua ${what}: ${r.error.message}`);
+    for (const line of r.log) this.log(`lua log: ${line}`);
+    if (req.trace !== true) return { ret: r.ret, out: r.out };
+    return { ret: r.ret, out: r.out, trace: r.error === undefined ? { log: r.log } : { log: r.log, error: r.error } };
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ import type { Logger } from '../io/log.js';
 import { realClock, type Clock, type Timer } from '../io/clock.js';
 import type { StreamTransport } from '../io/tcp.js';
 import { MonStore } from './store.js';
+import { CLS_COMMANDS, MonClassRegistry } from './class-registry.js';
 import {
   createPool,
   emptyOsdMap,
@@ -89,6 +90,8 @@ export class Monitor {
   private readonly allowPoolDelete: boolean;
   private runtimeAllowPoolDelete: boolean | undefined;
   private readonly now: () => string;
+  /** Registered object classes (ClassMap): persisted, pushed to OSD sessions, `cls` commands. */
+  private classes!: MonClassRegistry;
 
   constructor(private readonly opts: MonitorOptions) {
     this.allowPoolDelete = opts.config.get('mon_allow_pool_delete');
@@ -105,6 +108,7 @@ export class Monitor {
 
   async start(): Promise<void> {
     this.store = this.opts.store ?? new MonStore(join(this.opts.dataDir, 'store.lmdb'));
+    this.classes = new MonClassRegistry(this.store, this.now, () => this.osdSessions.entries(), this.opts.log);
     const last = this.store.lastCommitted();
     if (last > 0) {
       const loaded = this.store.loadMap(last);
@@ -325,6 +329,7 @@ export class Monitor {
       return n;
     };
     const cfg = this.opts.config;
+    if (CLS_COMMANDS.has(cmd.prefix)) return this.classes.command(cmd);
     switch (cmd.prefix) {
       case 'osd pool create': {
         const name = str('pool');

@@ -26,6 +26,8 @@ import {
   type OsdPgQuery,
   type OsdPgScan,
   type OsdPgScanReply,
+  type ClassMapMessage,
+  type MonCommandReply,
   type MonHelloReply,
   type OsdMapMessage,
   type OsdOpReply,
@@ -175,6 +177,10 @@ export class Osd {
         onMessage: (type, body) => {
           if (type === MSG.OSDMAP) this.handleMap((body as OsdMapMessage).map);
         },
+        onRequest: (type, body) => {
+          if (type === MSG.CLASSMAP) return this.classes.updateClassMap((body as ClassMapMessage).map);
+          throw RadosError.from('EOPNOTSUPP', `monitor request '${type}'`);
+        },
       },
     });
     await this.booted;
@@ -203,6 +209,8 @@ export class Osd {
     await conn.request<MonHelloReply>(MSG.MON_HELLO, { entityType: 'osd', id: this.opts.id });
     const host = this.opts.host ?? hostname();
     await conn.request(MSG.OSD_BOOT, { id: this.opts.id, addr, host, uuid: this.uuid });
+    const classes = await conn.request<MonCommandReply>(MSG.MON_COMMAND, { prefix: 'cls getmap' });
+    if (classes.ret === 0) this.classes.updateClassMap(classes.out as ClassMapMessage['map']);
     const { map } = await conn.request<{ map: OsdMap }>(MSG.MON_GET_MAP, {});
     this.handleMap(map);
     await this.reportStats();
@@ -435,7 +443,7 @@ export class Osd {
       }
       // The op ran asynchronously (classes): if the PG re-peered meanwhile, nothing may be logged.
       if (pg.peering !== peering || !peering.isActive || peering.intervalEpoch !== interval) return retry();
-      pendingCommit = this.commitWrite(pg, key, objKey, req, outcome, before?.size, map, loc.mapping.acting);
+      pendingCommit = this.commitWrite(pg, peering, key, objKey, req, outcome, before?.size);
       return { ret: outcome.ret, version: outcome.version, results: outcome.results };
     });
     // Reads wait for earlier writes to the same object to be durable everywhere: a reader must
@@ -499,21 +507,28 @@ export class Osd {
     );
   }
 
-  /** Applies locally (visible at once), replicates, and resolves when every acting OSD has it on disk. */
+  /**
+   * Applies locally (visible at once), replicates, and resolves when every member of the
+   * interval's acting set has it on disk. The members are the interval's, not those of whatever
+   * map the op arrived with: peering activated exactly them, and only they are asked next time.
+   * If the commit fails, the interval is over: the entry stays in this copy's log, and the next
+   * peering either spreads it to every member or rolls it back, before any resend is answered.
+   */
   private commitWrite(
     pg: PgState,
+    peering: PgPeering,
     key: ObjectKey,
     objKey: string,
     req: OsdOpRequest,
     outcome: OpOutcome,
     sizeBefore: number | undefined,
-    map: OsdMap,
-    acting: readonly number[],
   ): Promise<void> {
     const version = pg.lastUpdate + 1;
+    const interval = peering.intervalEpoch;
+    const acting = peering.actingSet;
     const logEntry: PgLogEntry = {
       version,
-      epoch: Math.max(map.epoch, pg.lastUpdateEpoch),
+      epoch: Math.max(interval, pg.lastUpdateEpoch),
       reqid: req.reqid,
       oid: req.oid,
       namespace: req.namespace,
@@ -527,22 +542,32 @@ export class Osd {
     pg.objects += (existsAfter ? 1 : 0) - (existedBefore ? 1 : 0);
     pg.bytes += (outcome.meta?.size ?? 0) - (sizeBefore ?? 0);
     pg.append(logEntry);
+    // Persisted with the write itself: this copy took part in writes of this interval.
+    pg.lastEpochActive = Math.max(pg.lastEpochActive, interval);
     const local = this.opts.store.apply(this.txnFor(pg, key, outcome.steps, outcome.meta, logEntry));
     const repop: OsdRepop = {
       pool: key.pool,
       ps: key.ps,
-      epoch: map.epoch,
+      epoch: interval,
       key: { hash: key.hash, namespace: key.namespace, oid: key.oid, locator: key.locator },
       steps: outcome.steps,
       meta: outcome.meta,
       logEntry,
     };
-    const replicas = acting.filter((id) => id !== this.opts.id && id >= 0).map((id) => this.replicate(id, repop));
-    const commit = Promise.all([local, ...replicas]).then(() => undefined);
+    const replicas = acting.filter((id) => id !== this.opts.id && id >= 0).map((id) => this.replicate(pg, peering, id, repop));
+    const commit = Promise.all([local, ...replicas]).then(
+      () => undefined,
+      (err: unknown) => {
+        this.supersede(pg, interval, interval + 1);
+        throw err;
+      },
+    );
     pg.inflight.set(objKey, commit);
-    void commit.finally(() => {
+    // Both outcomes are handled here: the caller sees a failure through the returned promise.
+    const forget = (): void => {
       if (pg.inflight.get(objKey) === commit) pg.inflight.delete(objKey);
-    });
+    };
+    commit.then(forget, forget);
     return commit;
   }
 
@@ -558,32 +583,54 @@ export class Osd {
   }
 
   /**
-   * Sends one transaction to a replica until it is durable there, or until the map says the
-   * replica left the acting set (it will be brought up to date by recovery, not by this write).
+   * Sends one transaction to a replica until it is durable there. It never gives up on a member
+   * while the interval lasts (an ack with fewer copies could be lost by the next peering, which
+   * may hear only from the member that lacks it); when the interval ends, the write fails.
    */
-  private async replicate(id: number, repop: OsdRepop): Promise<void> {
+  private async replicate(pg: PgState, peering: PgPeering, id: number, repop: OsdRepop): Promise<void> {
     const MAX_ATTEMPTS = 50;
+    const current = (): boolean => !this.stopping && pg.peering === peering && peering.isActive && peering.intervalEpoch === repop.epoch;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      if (!current()) break;
       try {
         await this.peer(id).request(MSG.OSD_REPOP, repop);
         return;
       } catch (err) {
         if (this.stopping) throw err;
-        if (RadosError.is(err) && err.code === STALE_INTERVAL) throw err;
+        if (RadosError.is(err) && err.code === STALE_INTERVAL) {
+          this.supersede(pg, repop.epoch, repop.epoch + 1);
+          throw err;
+        }
         if (RadosError.is(err) && err.code === 'EAGAIN') {
           await new Promise<void>((r) => this.opts.clock.after(10 * (attempt + 1), r));
           continue;
         }
-        const map = this.map;
-        const pool = map ? poolById(map, repop.pool) : undefined;
-        if (!map || !pool) return;
-        const acting = mapPg(map, pool, repop.ps).acting;
-        if (!acting.includes(id)) return;
         // Wait for the monitor to publish the replica's fate (down, or back with a new address).
-        await this.waitForEpoch(map.epoch + 1).catch(() => undefined);
+        const epoch = this.map?.epoch ?? 0;
+        await this.waitForEpoch(epoch + 1).catch(() => undefined);
       }
     }
-    throw RadosError.from('ETIMEDOUT', `replicating to osd.${id}`);
+    throw RadosError.from('ERESTART', `replicating pg ${repop.pool}.${repop.ps} v${repop.logEntry.version} to osd.${id}: interval e${repop.epoch} ended`);
+  }
+
+  /**
+   * A newer interval exists somewhere: stop serving this one at once, fetch the newest map and
+   * peer again (the map may not change this PG's mapping at all, so peering is forced).
+   */
+  private supersede(pg: PgState, epoch: number, by: number): void {
+    const peering = pg.peering;
+    if (peering === undefined || peering.intervalEpoch !== epoch || peering.isSuperseded) return;
+    this.run(pg, peering.step({ t: 'superseded', epoch, by }));
+    if (!peering.isSuperseded) return;
+    this.opts.log.debug(`pg ${pg.pool}.${pg.ps.toString(16)} interval e${epoch} superseded by e${by}`);
+    pg.wake();
+    void this.waitForEpoch(Math.max(by, (this.map?.epoch ?? 0) + 1))
+      .catch(() => undefined)
+      .then(() => {
+        if (this.stopping || pg.peering !== peering) return;
+        pg.intervalKey = '';
+        if (this.map) this.updateIntervals(this.map);
+      });
   }
 
   private async handleRepop(repop: OsdRepop): Promise<{ ok: true }> {
@@ -603,6 +650,7 @@ export class Osd {
     pg.objects += (repop.meta ? 1 : 0) - (sizeBefore !== undefined ? 1 : 0);
     pg.bytes += (repop.meta?.size ?? 0) - (sizeBefore ?? 0);
     pg.append(repop.logEntry);
+    pg.lastEpochActive = Math.max(pg.lastEpochActive, repop.epoch);
     await this.opts.store.apply(this.txnFor(pg, key, repop.steps, repop.meta, repop.logEntry));
     return { ok: true };
   }
@@ -664,6 +712,10 @@ export class Osd {
           void this.queryPeer(pg, a.to, a.epoch);
           break;
         case 'activate':
+          this.opts.log.debug(
+            `pg ${pg.pool}.${pg.ps.toString(16)} e${a.epoch} activates osd.${a.to}: keep through v${a.keepThrough}, ` +
+              `${a.entries.length} new entries, ${a.missing.length} missing${a.backfill ? ', backfill' : ''}`,
+          );
           void this.sendActivate(pg, a);
           break;
         case 'recover':
@@ -898,6 +950,9 @@ export class Osd {
     const pg = this.loadPg(q.pool, q.ps);
     // From now on, repops of older intervals are refused: the reply is this copy's final word on them.
     pg.peeredEpoch = Math.max(pg.peeredEpoch, q.epoch);
+    // A newer primary is peering this PG: if this OSD still leads an older interval, it must stop.
+    const mine = pg.peering;
+    if (mine !== undefined && mine.intervalEpoch < q.epoch) this.supersede(pg, mine.intervalEpoch, q.epoch);
     const { info, entries } = pg.peerLog();
     return { info, entries: entries as PgLogEntry[] };
   }

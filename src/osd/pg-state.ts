@@ -19,6 +19,7 @@ export interface PgPersisted {
   readonly lastUpdateEpoch?: number;
   readonly logTail?: number;
   readonly lastEpochStarted?: number;
+  readonly lastEpochActive?: number;
   readonly missing?: readonly string[];
   readonly backfilling?: boolean;
 }
@@ -31,6 +32,8 @@ export class PgState {
   bytes = 0;
   logTail = 0;
   lastEpochStarted = 0;
+  /** Newest interval whose writes this copy took part in (see PgInfo.lastEpochActive). */
+  lastEpochActive = 0;
   backfilling = false;
   /** Objects whose content here lags behind this copy's log (persisted). */
   readonly missing = new Set<string>();
@@ -64,6 +67,7 @@ export class PgState {
       this.bytes = p.bytes;
       this.lastUpdateEpoch = p.lastUpdateEpoch ?? 0;
       this.lastEpochStarted = p.lastEpochStarted ?? 0;
+      this.lastEpochActive = p.lastEpochActive ?? 0;
       this.backfilling = p.backfilling ?? false;
       for (const m of p.missing ?? []) this.missing.add(m);
       this.peeredEpoch = this.lastEpochStarted;
@@ -93,6 +97,7 @@ export class PgState {
       lastUpdateEpoch: this.lastUpdateEpoch,
       logTail: this.logTail,
       lastEpochStarted: this.lastEpochStarted,
+      lastEpochActive: this.lastEpochActive,
       missing: [...this.missing],
       backfilling: this.backfilling,
     };
@@ -103,6 +108,7 @@ export class PgState {
       lastUpdate: { epoch: this.lastUpdateEpoch, version: this.lastUpdate },
       logTail: this.logTail,
       lastEpochStarted: this.lastEpochStarted,
+      lastEpochActive: this.lastEpochActive,
       missing: [...this.missing],
       backfilling: this.backfilling,
     };
@@ -143,6 +149,10 @@ export class PgState {
     }
     const last = this.log[this.log.length - 1];
     this.lastUpdateEpoch = last?.epoch ?? (keepThrough < 0 ? 0 : this.lastUpdateEpoch);
+    // Rolled-back (divergent) entries must no longer answer resends as if they had happened.
+    this.recent.clear();
+    this.recentOrder.length = 0;
+    for (const e of this.log) this.remember(e);
     for (const e of entries) this.append(e);
   }
 

@@ -2,6 +2,7 @@
 // The messenger (src/msg) frames them; this file is the contract each side codes against.
 
 import type { OsdMap } from '../mon/maps/osdmap.js';
+import type { ClassMap } from '../mon/maps/classmap.js';
 import type { SubOp, SubOpResult, Timespec, TxnStep, ObjectMeta } from '../osd/ops/types.js';
 
 /** Message type names (the messenger carries the name in each frame's metadata). */
@@ -16,6 +17,8 @@ export const MSG = {
   OSD_STOPPING: 'osd.stopping',
   // monitor → subscribers (oneway)
   OSDMAP: 'osdmap',
+  /** Monitor → each booted OSD, after every ClassMap change: a request (ClassMapMessage), acked with the OSD's epoch. */
+  CLASSMAP: 'classmap',
   // client → OSD
   OSD_OP: 'osd.op',
   OSD_PGLS: 'osd.pgls',
@@ -39,6 +42,11 @@ export const MSG = {
   /** A peer missed its heartbeats for longer than osd_heartbeat_grace. */
   OSD_FAILURE: 'osd.failure',
 } as const;
+
+/** Registered object classes; the OSD replies `{ epoch }` (the ClassMap epoch it now holds). */
+export interface ClassMapMessage {
+  readonly map: ClassMap;
+}
 
 export interface MonHello {
   readonly entityType: 'client' | 'osd';
@@ -168,6 +176,7 @@ export interface PgInfoWire {
   readonly lastUpdate: { readonly epoch: number; readonly version: number };
   readonly logTail: number;
   readonly lastEpochStarted: number;
+  readonly lastEpochActive: number;
   readonly missing: readonly string[];
   readonly backfilling: boolean;
 }

@@ -155,10 +155,13 @@ describe('client library on a real local cluster', () => {
     assert.equal((await io.read('cls')).toString(), 'DAta');
   });
 
-  test('an aborted signal rejects the call', async () => {
+  test('an aborted signal or a deadline rejects the call with a RadosError', async () => {
     const ac = new AbortController();
     ac.abort();
-    await assert.rejects(io.read('a', { signal: ac.signal }));
+    await rejectsWith(io.read('a', { signal: ac.signal }), 'ECANCELED', 125);
+    await rejectsWith(io.read('a', { signal: AbortSignal.timeout(0) }), 'ETIMEDOUT', 110);
+    const listing = io.listObjects({ signal: ac.signal });
+    await assert.rejects(listing.next(), (e: unknown) => RadosError.is(e) && e.code === 'ECANCELED');
   });
 
   test('a malformed frame on the monitor and on an OSD port closes only that connection', async () => {

@@ -9,5 +9,6 @@ export {
 export {
   LuaPool, LUA_POOL_DEFAULTS, LUA_POOL_CONFIG_NAMES, type LuaPoolOptions, type PoolTimers,
 } from './pool.js';
-export type { LuaBudgets, LuaCallResult, LuaCallError } from './vm.js';
+export type { LuaBudgets, LuaCallResult, LuaCallError, LuaClassDescription, LuaMethodDecl } from './vm.js';
+export { LuaVm } from './vm.js';
 export { MemoryObject, MemoryObjectHost } from './memory-host.js';

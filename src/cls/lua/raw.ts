@@ -30,6 +30,7 @@ export const LUA_RIDX_GLOBALS = 2n;
 export const LUA_MASKCOUNT = 8;
 
 export const LuaT = {
+  NONE: -1,
   NIL: 0,
   BOOLEAN: 1,
   NUMBER: 3,

@@ -42,6 +42,20 @@ export interface LuaCallResult {
   readonly error?: LuaCallError;
 }
 
+/** A global handler the script registered, with its declared flags ("rd", "wr" or "rdwr"). */
+export interface LuaMethodDecl {
+  readonly name: string;
+  readonly flags: string;
+}
+
+/** What `describe` finds in a class script: ret < 0 (with error) when its top level fails. */
+export interface LuaClassDescription {
+  readonly ret: number;
+  readonly methods: LuaMethodDecl[];
+  readonly log: string[];
+  readonly error?: LuaCallError;
+}
+
 export interface LuaVmOptions {
   /** Monotonic milliseconds, for the deadline (performance.now in a worker). */
   readonly now_ms: () => number;
@@ -63,6 +77,11 @@ const LOG_LEVEL_DEFAULT = 10;
 const GC_DEFAULT_PARAMS = [200, 100, 13] as const;
 
 const REG_HANDLERS = 'sepia.handlers';
+/** `objclass.register(f)` without flags: read and write, as Ceph's cls_lua methods are. */
+const DEFAULT_METHOD_FLAGS = 'rdwr';
+const METHOD_FLAGS: ReadonlySet<string> = new Set(['rd', 'wr', 'rdwr']);
+/** Globals inspected when describing a class script (its own plus the sandbox's copies). */
+const MAX_DESCRIBED_GLOBALS = 10_000;
 const MEMORY_ERROR_TEXT = 'not enough memory';
 const REG_BUFFERLIST_MT = 'bufferlist';
 /** Fixed for the VM's life: scripts cannot reach it (`__metatable` hides it, no debug library). */
@@ -97,6 +116,8 @@ class CallState {
   readonly log: string[] = [];
   /** The call's images, created by the first `magick` call. */
   images: MagickImages | undefined;
+  /** Set by `describe`: the top level runs, then the registered globals are listed here. */
+  methods: LuaMethodDecl[] | undefined;
   constructor(
     readonly host: HostInvoker | undefined,
     readonly maxInstructions: number,
@@ -207,6 +228,23 @@ export class LuaVm {
 
   /** Runs one request to completion. Never throws for script behaviour; see LuaCallResult. */
   call(req: LuaRequest, budgets: LuaBudgets, host: HostInvoker, magick?: MagickInvoker): LuaCallResult {
+    return this.run(req, budgets, host, magick, undefined);
+  }
+
+  /**
+   * Runs a class script's top level (no handler) and lists the globals it registered with
+   * `objclass.register(f, flags)`, sorted by name. A script that does not compile or fails at
+   * its top level reports ret < 0 and the Lua error.
+   */
+  describe(script: string | Buffer, budgets: LuaBudgets, host: HostInvoker): LuaClassDescription {
+    const methods: LuaMethodDecl[] = [];
+    const r = this.run({ script, handler: '', input: Buffer.alloc(0), trace: true }, budgets, host, undefined, methods);
+    methods.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const base = { ret: r.ret, methods: r.ret < 0 ? [] : methods, log: r.log };
+    return r.error === undefined ? base : { ...base, error: r.error };
+  }
+
+  private run(req: LuaRequest, budgets: LuaBudgets, host: HostInvoker, magick: MagickInvoker | undefined, methods: LuaMethodDecl[] | undefined): LuaCallResult {
     invariant(this.deadState === undefined, `lua vm is unusable: ${this.deadState}`);
     invariant(budgets.maxInstructions > 0 && budgets.maxMemoryBytes > 0 && budgets.timeout_ms > 0, 'budgets');
     const c = new CallState(
@@ -214,6 +252,7 @@ export class LuaVm {
       magick, budgets.maxImagePixels ?? MAGICK_DEFAULT_MAX_PIXELS,
     );
     c.hookEvery = Math.max(1, Math.min(HOOK_INTERVAL_INSTRUCTIONS, Math.floor(budgets.maxInstructions)));
+    c.methods = methods;
     let outcome: Outcome = { ret: -ERRNO.EIO };
     this.memLimit = this.memUsed + budgets.maxMemoryBytes;
     this.current = c;
@@ -270,6 +309,10 @@ export class LuaVm {
     let status = lua.lua_pcallk(L, 0, 0, c.trace ? msgh : 0, 0, null);
     if (status !== LUA_OK) return this.classify(status, c, this.errorText(-1));
 
+    if (c.methods !== undefined) {
+      this.listRegistered(L, env, c.methods);
+      return { ret: 0 };
+    }
     if (req.handler === '') return { ret: 0 };
     lua.lua_settop(L, env);
     const out = this.pushBufferlist(L, undefined);
@@ -280,8 +323,7 @@ export class LuaVm {
     }
     lua.lua_getfield(L, LUA_REGISTRYINDEX, REG_HANDLERS);
     lua.lua_pushvalue(L, fn);
-    lua.lua_rawget(L, -2);
-    const registered = lua.lua_rawequal(L, -1, fn) !== 0;
+    const registered = lua.lua_rawget(L, -2) !== LuaT.NIL;
     lua.lua_settop(L, fn);
     if (!registered) return { ret: -ERRNO.EIO, error: { message: 'Handler is not registered' } };
 
@@ -300,6 +342,26 @@ export class LuaVm {
       ret = Number(BigInt.asIntN(32, n));
     }
     return { ret, out: this.bufferlistBytes(L, out) };
+  }
+
+  /** Appends every global of `env` that holds a registered handler, with its flags. */
+  private listRegistered(L: number, env: number, out: LuaMethodDecl[]): void {
+    const lua = this.lua;
+    lua.lua_settop(L, env);
+    lua.lua_getfield(L, LUA_REGISTRYINDEX, REG_HANDLERS);
+    const handlers = lua.lua_gettop(L);
+    lua.lua_pushnil(L);
+    for (let seen = 0; lua.lua_next(L, env) !== 0; seen++) {
+      if (seen >= MAX_DESCRIBED_GLOBALS) this.raise(L, `more than ${MAX_DESCRIBED_GLOBALS} globals`);
+      if (lua.lua_type(L, -2) === LuaT.STRING && lua.lua_type(L, -1) === LuaT.FUNCTION) {
+        lua.lua_pushvalue(L, -1);
+        if (lua.lua_rawget(L, handlers) === LuaT.STRING) {
+          out.push({ name: utf8.decode(this.stringAt(L, -3)), flags: utf8.decode(this.stringAt(L, -1)) });
+        }
+        lua.lua_settop(L, -2);
+      }
+      lua.lua_settop(L, -2);
+    }
   }
 
   /** Ceph's mapping: limits first, then memory, then a failing objclass call's errno, else EIO. */
@@ -808,13 +870,21 @@ export class LuaVm {
     return {
       register: (L) => {
         lua.luaL_checktype(L, 1, LuaT.FUNCTION);
+        // Sepia: an optional second argument declares the method's flags (registered classes).
+        const flagsType = lua.lua_type(L, 2);
+        let flags: string = DEFAULT_METHOD_FLAGS;
+        if (flagsType !== LuaT.NONE && flagsType !== LuaT.NIL) {
+          flags = flagsType === LuaT.STRING ? utf8.decode(this.stringAt(L, 2)).toLowerCase() : '';
+          if (!METHOD_FLAGS.has(flags)) this.raise(L, `register: flags must be "rd", "wr" or "rdwr"`);
+        }
+        lua.lua_settop(L, 1);
         lua.lua_getfield(L, LUA_REGISTRYINDEX, REG_HANDLERS);
         invariant(lua.lua_type(L, -1) === LuaT.TABLE, 'handler registry missing');
         lua.lua_pushvalue(L, 1);
         if (lua.lua_rawget(L, -2) !== LuaT.NIL) this.raise(L, 'Cannot register handler more than once');
         lua.lua_settop(L, -2);
         lua.lua_pushvalue(L, 1);
-        lua.lua_pushvalue(L, 1);
+        this.pushText(L, flags);
         lua.lua_rawset(L, -3);
         return 0;
       },

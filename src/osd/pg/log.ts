@@ -35,6 +35,8 @@ function entryAt(log: PeerLog, version: number): LogEntry | undefined {
  */
 export function commonPoint(auth: PeerLog, peer: PeerLog): number | undefined {
   if (peer.info.lastUpdate.version === 0) return auth.info.logTail === 0 ? 0 : undefined;
+  // Two logs that were never trimmed agree at least on the empty state before version 1.
+  const untrimmed = auth.info.logTail === 0 && peer.info.logTail === 0;
   const top = Math.min(peer.info.lastUpdate.version, auth.info.lastUpdate.version);
   const bottom = Math.max(peer.info.logTail, auth.info.logTail) + 1;
   // Bounded: the scan walks retained entries only (at most the shorter log's length).
@@ -43,7 +45,7 @@ export function commonPoint(auth: PeerLog, peer: PeerLog): number | undefined {
     const p = entryAt(peer, v);
     if (a !== undefined && p !== undefined && a.epoch === p.epoch) return v;
   }
-  return undefined;
+  return untrimmed ? 0 : undefined;
 }
 
 /**

@@ -26,6 +26,7 @@ function copy(writes: ReadonlyArray<readonly [number, string, ('modify' | 'delet
       lastUpdate: last ? { epoch: last.epoch, version: last.version } : { epoch: 0, version: tail },
       logTail: tail,
       lastEpochStarted: opts.lastEpochStarted ?? 1,
+      lastEpochActive: opts.lastEpochActive ?? 0,
       missing: opts.missing ?? [],
       backfilling: opts.backfilling ?? false,
     },
@@ -54,6 +55,15 @@ describe('PG log arithmetic', () => {
     const peer = copy([[1, 'a'], [2, 'x'], [2, 'y']]);
     assert.equal(commonPoint(auth, peer), 1);
     assert.deepEqual([...(missingFor(auth, peer) ?? [])].sort(), [name('b'), name('x'), name('y')]);
+  });
+
+  test('two untrimmed logs that disagree from their first entry share the empty state', () => {
+    // osd.2 logged (5,v1) but never replicated it; the others wrote (12,v1), (12,v2) later.
+    const auth = copy([[12, 'a'], [12, 'b']]);
+    const peer = copy([[5, 'x']]);
+    assert.equal(commonPoint(auth, peer), 0);
+    assert.deepEqual([...(missingFor(auth, peer) ?? [])].sort(), [name('a'), name('b'), name('x')]);
+    assert.equal(commonPoint(copy([[12, 'a']], { tail: 3 }), copy([[5, 'x']], { tail: 3 })), undefined);
   });
 
   test('a copy older than the authoritative log tail needs a backfill', () => {
@@ -183,8 +193,9 @@ describe('peering', () => {
   });
 
   test('a copy that is mid-backfill cannot be the authority: the PG is incomplete', () => {
+    // Interval 5 went active and took writes (the partial copy took part in them).
     const pg = primary();
-    const partial = copy([[1, 'a']], { lastEpochStarted: 5, backfilling: true });
+    const partial = copy([[1, 'a']], { lastEpochStarted: 5, lastEpochActive: 5, backfilling: true });
     pg.step({ t: 'interval', epoch: 8, acting: [0, 1], primary: 0, probe: [1], downAt: new Map([[2, 6]]), local: partial });
     assert.deepEqual(kinds(pg.step({ t: 'info', epoch: 8, from: 1, log: copy([], { lastEpochStarted: 0 }) })), ['state incomplete']);
   });
@@ -219,5 +230,85 @@ describe('peering', () => {
     assert.deepEqual(pg.step({ t: 'interval', epoch: 3, acting: [0, 1, 2], primary: 0, probe: [], downAt: new Map(), local: copy([]) }), []);
     assert.equal(pg.isPrimary, false);
     assert.equal(pg.state, '');
+  });
+
+  test('an active interval that learns of a newer one stops serving at once and ignores older news', () => {
+    // osd.1 answered a newer primary's query at epoch 9 (or refused a repop of epoch 6): writes
+    // acknowledged at 9 would be invisible here, and writes made here could be missed at 9.
+    const pg = primary();
+    const log = copy([[1, 'a']]);
+    pg.step({ t: 'interval', epoch: 6, acting: [0, 1], primary: 0, probe: [1], downAt: new Map([[2, 6]]), local: log });
+    pg.step({ t: 'info', epoch: 6, from: 1, log });
+    pg.step({ t: 'activated', epoch: 6, from: 0 });
+    pg.step({ t: 'activated', epoch: 6, from: 1 });
+    assert.equal(pg.isActive, true);
+    assert.deepEqual(pg.actingSet, [0, 1]);
+    assert.deepEqual(pg.step({ t: 'superseded', epoch: 5, by: 9 }), [], 'news about an older interval');
+    assert.deepEqual(pg.step({ t: 'superseded', epoch: 6, by: 6 }), [], 'the same interval is not newer');
+    assert.equal(pg.isActive, true);
+    assert.deepEqual(kinds(pg.step({ t: 'superseded', epoch: 6, by: 9 })), ['state peering']);
+    assert.equal(pg.isActive, false);
+    assert.equal(pg.isSuperseded, true);
+    assert.deepEqual(pg.step({ t: 'superseded', epoch: 6, by: 10 }), [], 'reported once');
+    assert.deepEqual(pg.step({ t: 'recovered', epoch: 6, name: name('a') }), []);
+    // The next interval (the daemon peers again with the newer map) starts afresh.
+    pg.step({ t: 'interval', epoch: 9, acting: [0, 1], primary: 0, probe: [1], downAt: new Map([[2, 6]]), local: log });
+    assert.equal(pg.isSuperseded, false);
+    assert.equal(pg.state, 'peering');
+  });
+
+  test('a replica superseding a peering that has not activated yet stops it too', () => {
+    const pg = primary();
+    pg.step({ t: 'interval', epoch: 6, acting: [0, 1], primary: 0, probe: [1], downAt: new Map([[2, 6]]), local: copy([]) });
+    pg.step({ t: 'info', epoch: 6, from: 1, log: copy([]) });
+    assert.equal(pg.state, 'activating');
+    pg.step({ t: 'superseded', epoch: 6, by: 7 });
+    assert.deepEqual(pg.step({ t: 'activated', epoch: 6, from: 0 }), []);
+    assert.deepEqual(pg.step({ t: 'activated', epoch: 6, from: 1 }), []);
+    assert.equal(pg.isActive, false);
+  });
+
+  test('an acting member that does not answer keeps the PG down instead of activating without it', () => {
+    // Only osd.2 failed: one unknown is below min_size, but osd.2 is in the acting set and could
+    // not be activated or told what it lacks.
+    const pg = primary();
+    const log = copy([[1, 'a']], { lastEpochStarted: 4 });
+    pg.step({ t: 'interval', epoch: 9, acting: [0, 1, 2], primary: 0, probe: [1, 2], downAt: new Map(), local: log });
+    pg.step({ t: 'query-failed', epoch: 9, from: 2 });
+    assert.deepEqual(kinds(pg.step({ t: 'info', epoch: 9, from: 1, log })), ['state down']);
+    assert.equal(pg.isActive, false);
+  });
+
+  test('an entry the old primary logged but never replicated (its commit failed) reaches every member next interval', () => {
+    // osd.0 logged (6,v2) for b, the repop to osd.1 was refused, the client was told to resend.
+    // The resend is answered from the log only after peering made b identical on every member.
+    const pg = primary();
+    const mine = copy([[1, 'a'], [6, 'b']], { lastEpochStarted: 6 });
+    const theirs = copy([[1, 'a']], { lastEpochStarted: 6 });
+    pg.step({ t: 'interval', epoch: 8, acting: [0, 1], primary: 0, probe: [1], downAt: new Map([[2, 7]]), local: mine });
+    const acts = activations(pg.step({ t: 'info', epoch: 8, from: 1, log: theirs }));
+    assert.equal(acts.get(1)?.keepThrough, 1);
+    assert.deepEqual(acts.get(1)?.entries.map((e) => e.oid), ['b']);
+    assert.deepEqual(acts.get(1)?.missing, [name('b')]);
+    pg.step({ t: 'activated', epoch: 8, from: 0 });
+    pg.step({ t: 'activated', epoch: 8, from: 1 });
+    assert.equal(pg.needsRecovery(name('b')), true);
+    assert.deepEqual(pg.recoveryPlan(name('b')), { pullFrom: undefined, pushTo: [1] });
+  });
+
+  test('an activation that never completed on a copy being backfilled does not hide the older authority', () => {
+    // Interval 14 activated osd.2 as a backfill target, but osd.1 refused its activation, so 14
+    // never went active and took no writes: the copies of interval 12 are still authoritative.
+    const pg = primary(2);
+    const partial = copy([], { tail: 2, lastEpochStarted: 14, backfilling: true });
+    const current = copy([[12, 'a'], [12, 'b']], { lastEpochStarted: 12, lastEpochActive: 12 });
+    pg.step({ t: 'interval', epoch: 20, acting: [2, 1, 0], primary: 2, probe: [1, 0], downAt: new Map(), local: partial });
+    pg.step({ t: 'info', epoch: 20, from: 1, log: current });
+    const acts = activations(pg.step({ t: 'info', epoch: 20, from: 0, log: current }));
+    assert.equal(pg.state, 'activating');
+    assert.equal(acts.get(2)?.backfill, true);
+    assert.equal(acts.get(1)?.backfill, false);
+    for (const osd of [2, 1, 0]) pg.step({ t: 'activated', epoch: 20, from: osd });
+    assert.deepEqual(pg.recoveryPlan(name('a')), { pullFrom: 1, pushTo: [] });
   });
 });

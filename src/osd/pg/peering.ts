@@ -37,6 +37,12 @@ export type PeeringEvent =
   | { readonly t: 'activated'; readonly epoch: number; readonly from: number }
   | { readonly t: 'activate-failed'; readonly epoch: number; readonly from: number }
   | { readonly t: 'recovered'; readonly epoch: number; readonly name: ObjectName }
+  /**
+   * Some member has moved to a newer interval (it answered a newer primary's query, or refused
+   * this interval's repop): this interval may no longer serve I/O, since writes acknowledged by
+   * the newer interval would be invisible here and writes made here could be missed by it.
+   */
+  | { readonly t: 'superseded'; readonly epoch: number; readonly by: number }
   | { readonly t: 'backfilled'; readonly epoch: number; readonly target: number };
 
 export interface ActivateAction {
@@ -58,7 +64,7 @@ export type PeeringAction =
   | { readonly a: 'backfill'; readonly epoch: number; readonly target: number; readonly source: number }
   | { readonly a: 'state'; readonly state: string };
 
-type Phase = 'replica' | 'getinfo' | 'activating' | 'active' | 'down' | 'incomplete' | 'peered';
+type Phase = 'replica' | 'getinfo' | 'activating' | 'active' | 'down' | 'incomplete' | 'peered' | 'superseded';
 
 /** Where one object's authoritative copy comes from and who needs it. */
 export interface RecoveryPlan {
@@ -106,12 +112,23 @@ export class PgPeering {
     return this.epoch;
   }
 
+  /** The acting set of this interval: every write made in it must reach all of them. */
+  get actingSet(): readonly number[] {
+    return this.acting;
+  }
+
+  /** True once a newer interval is known to exist: wait for its map and peer again. */
+  get isSuperseded(): boolean {
+    return this.phase === 'superseded';
+  }
+
   /** Ceph's PG state string, as the primary reports it. */
   get state(): string {
     switch (this.phase) {
       case 'replica':
         return '';
       case 'getinfo':
+      case 'superseded':
         return 'peering';
       case 'activating':
         return 'activating';
@@ -138,6 +155,13 @@ export class PgPeering {
 
   step(ev: PeeringEvent): PeeringAction[] {
     if (ev.t === 'interval') return this.onInterval(ev);
+    if (ev.t === 'superseded') {
+      // Only a newer interval ends this one; a message from an older one says nothing about it.
+      if (ev.epoch !== this.epoch || ev.by <= this.epoch || this.phase === 'replica' || this.phase === 'superseded') return [];
+      this.phase = 'superseded';
+      this.inflight.clear();
+      return [this.stateAction()];
+    }
     if (ev.epoch !== this.epoch) return []; // a reply from an older interval
     switch (ev.t) {
       case 'info':
@@ -243,8 +267,13 @@ export class PgPeering {
   /** GetInfo is complete: choose the authoritative log, the missing sets, and activate. */
   private decide(): PeeringAction[] {
     const { self, minSize } = this.cfg;
+    // The newest interval that may have gone active: a copy's own activation epoch counts unless
+    // the copy is mid-backfill (it is set before the interval went active, Ceph's is_incomplete
+    // rule); the epoch of writes a copy took part in always counts.
     let maxLes = 0;
-    for (const r of this.replies.values()) maxLes = Math.max(maxLes, r.info.lastEpochStarted);
+    for (const r of this.replies.values()) {
+      maxLes = Math.max(maxLes, r.info.lastEpochActive, r.info.backfilling ? 0 : r.info.lastEpochStarted);
+    }
     // Who could have activated the PG after maxLes without any responder knowing?
     let unknown = this.failed.size;
     for (const [osd, at] of this.downAt) if (at > maxLes && !this.failed.has(osd)) unknown++;
@@ -254,7 +283,7 @@ export class PgPeering {
     }
     let auth: { osd: number; log: PeerLog } | undefined;
     for (const [osd, log] of this.replies) {
-      if (log.info.lastEpochStarted !== maxLes || log.info.backfilling) continue;
+      if (log.info.lastEpochStarted < maxLes || log.info.backfilling) continue;
       const better =
         auth === undefined ||
         compareEversion(log.info.lastUpdate, auth.log.info.lastUpdate) > 0 ||
@@ -267,6 +296,12 @@ export class PgPeering {
     }
     if (this.acting.length < minSize) {
       this.phase = 'peered';
+      return [];
+    }
+    // An acting member that did not answer cannot be activated (nor told what it lacks): wait
+    // for it, or for the map that removes it.
+    if (this.acting.some((osd) => !this.replies.has(osd))) {
+      this.phase = 'down';
       return [];
     }
     for (const [osd, log] of this.replies) this.sources.set(osd, missingFor(auth.log, log));

@@ -48,12 +48,22 @@ export interface PgInfo {
   readonly lastUpdate: Eversion;
   /** Entries with version > logTail are retained; older ones were trimmed. */
   readonly logTail: number;
-  /** Epoch of the last peering this copy took part in that activated the PG (Ceph's les). */
+  /**
+   * Epoch of the last peering that activated this copy (Ceph's info.last_epoch_started). It is
+   * set before the interval is known to have gone active, so on a copy still being backfilled it
+   * proves nothing and peering ignores it.
+   */
   readonly lastEpochStarted: number;
+  /**
+   * Newest interval this copy took part in writes of (Ceph's history.last_epoch_started): a
+   * write is made only once every member activated, and every member records it with the write.
+   * Counts even on a copy mid-backfill: its interval did go active.
+   */
+  readonly lastEpochActive: number;
   /** Objects whose content here lags behind this copy's own log (recovery not finished). */
   readonly missing: readonly ObjectName[];
   /** True while a backfill into this copy is unfinished: its objects cannot be trusted. */
   readonly backfilling: boolean;
 }
 
-export const EMPTY_PG_INFO: PgInfo = { lastUpdate: EVERSION_ZERO, logTail: 0, lastEpochStarted: 0, missing: [], backfilling: false };
+export const EMPTY_PG_INFO: PgInfo = { lastUpdate: EVERSION_ZERO, logTail: 0, lastEpochStarted: 0, lastEpochActive: 0, missing: [], backfilling: false };

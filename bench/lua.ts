@@ -1,0 +1,102 @@
+// Lua exec calls per second on a 3-OSD cluster: a class registered cluster-wide (`NAME.method`,
+// no script on the wire, an RD method so the op runs as a read) against the same handler sent
+// with its script on every call (cls_lua's eval_json, write-class). The handler reads 16 bytes
+// of a 4 KiB object and returns them; 16 calls in flight, spread over 16 objects.
+// Runnable directly: `node dist/bench/lua.js [--quick]` prints JSON.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { listDaemons, startLocalCluster, stopLocalCluster } from '../src/cli/local-cluster.js';
+import { Rados } from '../src/client/rados.js';
+import type { IoCtx } from '../src/client/ioctx.js';
+import { lua } from '../src/client/lua.js';
+import { describeClassScript } from '../src/cls/registry.js';
+
+export interface LuaBenchResult {
+  /** The same 16-byte read without Lua: the ceiling the op path itself sets. */
+  readonly plainRead: Rate;
+  readonly registered: Rate;
+  readonly scriptPerCall: Rate;
+  readonly concurrency: number;
+  readonly objectBytes: number;
+}
+
+interface Rate {
+  readonly callsPerSec: number;
+  readonly calls: number;
+  readonly latency_ms: { readonly median: number; readonly p99: number };
+}
+
+const REPLICAS = 3;
+const CONCURRENCY = 16;
+const OBJECT_BYTES = 4096;
+const CLASS = 'bench16';
+const SCRIPT = 'function h(input, output) output:append(objclass.read(0, 16):str()) end objclass.register(h, "rd")';
+const SCRIPT_RDWR = 'function h(input, output) output:append(objclass.read(0, 16):str()) end objclass.register(h)';
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+}
+
+async function measure(duration_ms: number, call: (lane: number) => Promise<Buffer>): Promise<Rate> {
+  const latencies: number[] = [];
+  const deadline = performance.now() + duration_ms;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, async (_, lane) => {
+    while (performance.now() < deadline) {
+      const s = performance.now();
+      const out = await call(lane);
+      if (out.length !== 16) throw new Error(`exec returned ${out.length} bytes`);
+      latencies.push(performance.now() - s);
+    }
+  }));
+  const elapsed_s = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    callsPerSec: Math.round(latencies.length / elapsed_s),
+    calls: latencies.length,
+    latency_ms: { median: Number(percentile(latencies, 0.5).toFixed(2)), p99: Number(percentile(latencies, 0.99).toFixed(2)) },
+  };
+}
+
+export async function benchLua(opts: { quick: boolean }): Promise<LuaBenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'sepia-bench-lua-'));
+  const confPath = join(dir, 'sepia.conf');
+  let rados: Rados | undefined;
+  try {
+    await startLocalCluster({ dataDir: join(dir, 'data'), confPath, numOsds: REPLICAS, monPort: 0, extraConf: { log_level: 'warn' } });
+    rados = await Rados.connect({ conf: confPath, options: { client_mount_timeout: '30' } });
+    await rados.createPool('luabench', { size: REPLICAS });
+    const io: IoCtx = rados.ioctx('luabench');
+    const oids = Array.from({ length: CONCURRENCY }, (_, i) => `lua-4k-${i}`);
+    await Promise.all(oids.map((oid, i) => io.writeFull(oid, Buffer.alloc(OBJECT_BYTES, i + 1))));
+    const { methods } = await describeClassScript(SCRIPT);
+    await rados.monCommand({ prefix: 'cls register', name: CLASS, script: SCRIPT, methods });
+    const oid = (lane: number): string => oids[lane] ?? '';
+    const registered = async (lane: number): Promise<Buffer> => (await io.exec(oid(lane), CLASS, 'h')).out;
+    const perCall = async (lane: number): Promise<Buffer> => (await lua(io, oid(lane), { script: SCRIPT_RDWR, handler: 'h' })).out;
+    const plain = async (lane: number): Promise<Buffer> => io.read(oid(lane), { offset: 0, length: 16 });
+    // Warm-up: every OSD starts its Lua workers and compiles both scripts.
+    await measure(opts.quick ? 300 : 1000, registered);
+    await measure(opts.quick ? 300 : 1000, perCall);
+    const duration_ms = opts.quick ? 1500 : 10_000;
+    return {
+      plainRead: await measure(duration_ms, plain),
+      registered: await measure(duration_ms, registered),
+      scriptPerCall: await measure(duration_ms, perCall),
+      concurrency: CONCURRENCY,
+      objectBytes: OBJECT_BYTES,
+    };
+  } finally {
+    await rados?.close();
+    await stopLocalCluster(confPath).catch(() => undefined);
+    for (const d of listDaemons(confPath)) if (d.running && d.pid) process.kill(d.pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const result = await benchLua({ quick: process.argv.includes('--quick') });
+  console.log(JSON.stringify(result, null, 2));
+}
