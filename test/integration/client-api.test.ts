@@ -7,6 +7,7 @@ import { TestCluster } from './harness.js';
 import { RadosError, ReadOp, WriteOp, type Rados, type IoCtx } from '../../src/index.js';
 import { ALL_NSPACES } from '../../src/client/ioctx.js';
 import { lockExclusive, getLockInfo } from '../../src/client/lock.js';
+import { locateObject } from '../../src/mon/maps/osdmap.js';
 import { readFileSync } from 'node:fs';
 import { Config, parseConf, parseHostPort } from '../../src/core/config.js';
 
@@ -25,7 +26,7 @@ describe('client library on a real local cluster', () => {
   let io: IoCtx;
 
   before(async () => {
-    cluster = await TestCluster.start({ extraConf: { osd_max_object_size: 1048576 } });
+    cluster = await TestCluster.start({ extraConf: { osd_max_object_size: 1048576, osd_cls_lua_timeout_ms: 3000 } });
     rados = await cluster.connect();
     await rados.createPool('api');
     io = rados.ioctx('api');
@@ -153,6 +154,37 @@ describe('client library on a real local cluster', () => {
       5,
     );
     assert.equal((await io.read('cls')).toString(), 'DAta');
+  });
+
+  test('a runaway Lua script fails with ETIMEDOUT, applies nothing, and the OSDs keep serving meanwhile', async () => {
+    await io.writeFull('runaway', 'before');
+    const runaway = io
+      .exec('runaway', 'lua', 'eval_json', JSON.stringify({ script: 'function spin(i, o) objclass.write_full(i) while true do end end objclass.register(spin)', handler: 'spin', input: 'after' }))
+      .then(
+        () => ({ code: 'none', at: Date.now() }),
+        (e: unknown) => ({ code: RadosError.is(e) ? e.code : String(e), at: Date.now() }),
+      );
+    // Ops on objects of other PGs complete while the script spins (ops within one PG are
+    // ordered, as in Ceph, so the runaway's own PG waits for it).
+    const pool = rados.osdMap.pools.find((p) => p.name === 'api');
+    assert.ok(pool);
+    const runawayPg = locateObject(rados.osdMap, pool, 'runaway', '', '').ps;
+    const names = Array.from({ length: 60 }, (_, i) => `bystander-${i}`)
+      .filter((n) => locateObject(rados.osdMap, pool, n, '', '').ps !== runawayPg)
+      .slice(0, 20);
+    let served = 0;
+    let lastServedAt = 0;
+    for (const [i, name] of names.entries()) {
+      await io.writeFull(name, `b${i}`);
+      assert.equal((await io.read(name)).toString(), `b${i}`);
+      served++;
+      lastServedAt = Date.now();
+    }
+    const r = await runaway;
+    assert.equal(r.code, 'ETIMEDOUT');
+    assert.equal(served, 20);
+    assert.ok(lastServedAt < r.at, 'bystanders were served before the runaway call ended');
+    assert.equal((await io.read('runaway')).toString(), 'before');
   });
 
   test('an aborted signal or a deadline rejects the call with a RadosError', async () => {
