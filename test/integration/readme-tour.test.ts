@@ -61,6 +61,28 @@ describe('the README tour works as written', () => {
     }
   });
 
+  test('the registered counter class from the README deploys once and is called by name', async () => {
+    const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+    const script = /cat > counter\.lua <<'LUA'\n([\s\S]*?)\nLUA\n/.exec(readme)?.[1];
+    assert.ok(script, 'README has the counter class');
+    const file = join(cluster.dir, 'counter.lua');
+    writeFileSync(file, `${script}\n`);
+    sepia('cls', 'register', 'counter', '--file', file);
+    assert.match(sepia('cls', 'info', 'counter'), /get/);
+    const rados = await Rados.connect({ conf: cluster.confPath });
+    try {
+      const io = rados.ioctx('test');
+      await io.exec('c1', 'counter', 'incr');
+      await io.exec('c1', 'counter', 'incr');
+      const { out } = await io.exec('c1', 'counter', 'get');
+      assert.equal(out.toString(), '2');
+      const traced = await lua(io, 'c1', { className: 'counter', handler: 'get', trace: true });
+      assert.equal(traced.out.toString(), '2');
+    } finally {
+      await rados.close();
+    }
+  });
+
   test('thumbnails are made inside the OSD from the sample JPEG', async () => {
     const photo = join(cluster.dir, 'photo.jpg');
     const made = spawnSync(process.execPath, [SAMPLE, photo], { encoding: 'utf8' });
