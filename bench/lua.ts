@@ -2,7 +2,8 @@
 // no script on the wire, an RD method so the op runs as a read) against the same handler sent
 // with its script on every call (cls_lua's eval_json, write-class). The handler reads 16 bytes
 // of a 4 KiB object and returns them; 16 calls in flight, spread over 16 objects.
-// Runnable directly: `node dist/bench/lua.js [--quick]` prints JSON.
+// Runnable directly: `node dist/bench/lua.js [--quick]` prints JSON. `--inproc` measures the Lua
+// layer alone, no cluster: one LuaVm called in a loop, and a LuaPool with 16 calls in flight.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,10 @@ import { Rados } from '../src/client/rados.js';
 import type { IoCtx } from '../src/client/ioctx.js';
 import { lua } from '../src/client/lua.js';
 import { describeClassScript } from '../src/cls/registry.js';
+import { LuaVm } from '../src/cls/lua/vm.js';
+import { LuaPool, LUA_POOL_DEFAULTS } from '../src/cls/lua/pool.js';
+import { dispatchHostCall } from '../src/cls/lua/host.js';
+import { MemoryObject } from '../src/cls/lua/memory-host.js';
 
 export interface LuaBenchResult {
   /** The same 16-byte read without Lua: the ceiling the op path itself sets. */
@@ -96,7 +101,61 @@ export async function benchLua(opts: { quick: boolean }): Promise<LuaBenchResult
   }
 }
 
+export interface LuaInProcessResult {
+  /** One LuaVm on this thread, host calls answered synchronously: the VM's own cost. */
+  readonly vmCallsPerSec: number;
+  /** A LuaPool (default worker count) with CONCURRENCY calls in flight: VM plus bridge. */
+  readonly poolCallsPerSec: number;
+  readonly poolWorkers: number;
+}
+
+/** The 16-byte read handler against a 4 KiB MemoryObject, without OSDs or network. */
+export async function benchLuaInProcess(opts: { quick: boolean }): Promise<LuaInProcessResult> {
+  const obj = new MemoryObject();
+  const seed = obj.scratch();
+  seed.writeFull(Buffer.alloc(OBJECT_BYTES, 7));
+  seed.commit();
+  const req = { script: SCRIPT, handler: 'h', input: Buffer.alloc(0) };
+  const budgets = { maxInstructions: LUA_POOL_DEFAULTS.maxInstructions, maxMemoryBytes: LUA_POOL_DEFAULTS.maxMemoryBytes, timeout_ms: LUA_POOL_DEFAULTS.timeout_ms };
+  const duration_ms = opts.quick ? 1500 : 5000;
+
+  const vm = await LuaVm.create({ now_ms: () => performance.now() });
+  const host = obj.scratch();
+  for (let i = 0; i < 200; i++) vm.call(req, budgets, (call) => dispatchHostCall(host, call));
+  let vmCalls = 0;
+  const vm0 = performance.now();
+  while (performance.now() - vm0 < duration_ms) {
+    const r = vm.call(req, budgets, (call) => dispatchHostCall(host, call));
+    if (r.out.length !== 16) throw new Error(`vm call returned ${r.out.length} bytes: ${r.error?.message ?? ''}`);
+    vmCalls++;
+  }
+  const vmCallsPerSec = Math.round(vmCalls / ((performance.now() - vm0) / 1000));
+  vm.close();
+
+  const pool = new LuaPool({ ...budgets, maxWorkers: LUA_POOL_DEFAULTS.maxWorkers });
+  try {
+    const lane = async (until_ms: number): Promise<number> => {
+      let n = 0;
+      while (performance.now() < until_ms) {
+        const r = await pool.call(req, obj.scratch());
+        if (r.out.length !== 16) throw new Error(`pool call returned ${r.out.length} bytes: ${r.error?.message ?? ''}`);
+        n++;
+      }
+      return n;
+    };
+    const lanes = (until_ms: number): Promise<number[]> => Promise.all(Array.from({ length: CONCURRENCY }, () => lane(until_ms)));
+    await lanes(performance.now() + 500);
+    const p0 = performance.now();
+    const counts = await lanes(p0 + duration_ms);
+    const poolCallsPerSec = Math.round(counts.reduce((a, b) => a + b, 0) / ((performance.now() - p0) / 1000));
+    return { vmCallsPerSec, poolCallsPerSec, poolWorkers: pool.workerCount };
+  } finally {
+    await pool.close();
+  }
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const result = await benchLua({ quick: process.argv.includes('--quick') });
+  const quick = process.argv.includes('--quick');
+  const result = process.argv.includes('--inproc') ? await benchLuaInProcess({ quick }) : await benchLua({ quick });
   console.log(JSON.stringify(result, null, 2));
 }

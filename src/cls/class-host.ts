@@ -70,7 +70,7 @@ export class ClassHost {
     if (builtin === undefined) {
       const r = this.registry.resolve(cls, method);
       if (r === undefined) return { ret: neg('EOPNOTSUPP'), out: Buffer.alloc(0) };
-      // The worker caches the compiled script by its hash, so only the first call compiles it.
+      // The worker caches the compiled chunk, so only the first call on each worker compiles it.
       const req: LuaRequest = { script: r.cls.script, handler: r.method, input, trace: r.trace };
       return this.runLua(req, `${cls}.${r.method} v${r.cls.version}`, obj);
     }

@@ -57,6 +57,21 @@ describe('LuaPool', () => {
     });
   });
 
+  test('small replies (shared buffer) and large ones (MessagePort) both arrive whole, in order', async () => {
+    await withPool(OPTS, async (pool) => {
+      const obj = new MemoryObject();
+      const big = Buffer.alloc(64 * 1024);
+      for (let i = 0; i < big.length; i++) big[i] = (i * 7) & 0xff;
+      obj.version = 2 ** 40;
+      const body = `objclass.write_full(input)
+        local small, large, none = objclass.read(1, 16), objclass.read(0, ${big.length}), objclass.read(${big.length}, 16)
+        output:append(small:str() .. large:str() .. none:str() .. tostring(objclass.current_version()))`;
+      const r = await call(pool, obj, req(body, big));
+      assert.equal(r.ret, 0, r.error?.message);
+      assert.deepEqual(r.out, Buffer.concat([big.subarray(1, 17), big, Buffer.from(String(2 ** 40))]));
+    });
+  });
+
   test('eval_json and eval_bufferlist requests run through the pool', async () => {
     await withPool(OPTS, async (pool) => {
       const json = '{"script": "function e(i, o) o:append(i:str()) end objclass.register(e)", "handler": "e", "input": "omg it works",}';

@@ -7,7 +7,8 @@ import { ERRNO } from '../../core/errors.js';
 import { invariant } from '../../core/assert.js';
 import { dispatchHostCall, type ClsObjectHost, type HostReply } from './host.js';
 import {
-  SIGNAL_REPLIED,
+  INLINE_REPLY_MAX_BYTES, SIGNAL_BUFFER_BYTES, SIGNAL_HEADER_BYTES, SIGNAL_REPLIED,
+  SIG_INLINE_LEN, SIG_INLINE_RET, SIG_INLINE_SEQ, SIG_STATE,
   type CallMessage, type DoneMessage, type HostRequestMessage, type ReadyMessage, type WorkerInit,
 } from './protocol.js';
 import type { LuaRequest } from './request.js';
@@ -86,11 +87,20 @@ interface Slot {
   readonly worker: Worker;
   readonly port: MessagePort;
   readonly signal: Int32Array;
+  readonly inline: Uint8Array;
   active: Active | undefined;
   gone: boolean;
   /** The worker has created its VM; until then a call's deadline has not started. */
   ready: boolean;
   readonly exited: Promise<void>;
+}
+
+/** A reply the worker can read from the shared buffer (see protocol.ts). */
+function fitsInline(reply: HostReply): boolean {
+  // ret travels in an Int32 word; object versions (current_version) can be larger.
+  return (reply.ret | 0) === reply.ret && reply.message === undefined && reply.entries === undefined
+    && reply.keys === undefined && reply.stat === undefined
+    && (reply.data === undefined || reply.data.length <= INLINE_REPLY_MAX_BYTES);
 }
 
 function failure(errno: number, message: string): LuaCallResult {
@@ -165,7 +175,7 @@ export class LuaPool {
 
   private spawn(): Slot {
     const channel = new MessageChannel();
-    const signalBuffer = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+    const signalBuffer = new SharedArrayBuffer(SIGNAL_BUFFER_BYTES);
     const init: WorkerInit = {
       hostPort: channel.port2,
       signal: signalBuffer,
@@ -177,7 +187,11 @@ export class LuaPool {
       resourceLimits: { maxOldGenerationSizeMb: WORKER_MAX_OLD_GENERATION_MB },
     });
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    const slot: Slot = { worker, port: channel.port1, signal: new Int32Array(signalBuffer), active: undefined, gone: false, ready: false, exited };
+    const slot: Slot = {
+      worker, port: channel.port1, active: undefined, gone: false, ready: false, exited,
+      signal: new Int32Array(signalBuffer, 0, SIGNAL_HEADER_BYTES / Int32Array.BYTES_PER_ELEMENT),
+      inline: new Uint8Array(signalBuffer, SIGNAL_HEADER_BYTES, INLINE_REPLY_MAX_BYTES),
+    };
     this.slots.add(slot);
     // Idle workers must not keep the OSD process alive; an active call's timer does.
     worker.unref();
@@ -222,9 +236,17 @@ export class LuaPool {
     const reply: HostReply = active !== undefined && active.id === msg.id
       ? dispatchHostCall(active.host, msg.call)
       : { ret: -ERRNO.ETIMEDOUT, message: 'host call after its lua call ended' };
-    slot.port.postMessage({ seq: msg.seq, reply });
-    Atomics.store(slot.signal, 0, SIGNAL_REPLIED);
-    Atomics.notify(slot.signal, 0);
+    if (fitsInline(reply)) {
+      const data = reply.data;
+      if (data !== undefined) slot.inline.set(data);
+      Atomics.store(slot.signal, SIG_INLINE_RET, reply.ret);
+      Atomics.store(slot.signal, SIG_INLINE_LEN, data === undefined ? -1 : data.length);
+      Atomics.store(slot.signal, SIG_INLINE_SEQ, msg.seq);
+    } else {
+      slot.port.postMessage({ seq: msg.seq, reply });
+    }
+    Atomics.store(slot.signal, SIG_STATE, SIGNAL_REPLIED);
+    Atomics.notify(slot.signal, SIG_STATE);
   }
 
   private onDone(slot: Slot, msg: DoneMessage): void {

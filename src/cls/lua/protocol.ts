@@ -8,7 +8,10 @@ import type { LuaBudgets } from './vm.js';
 export interface WorkerInit {
   /** Host calls travel on this port; the worker blocks on `signal` until the reply is posted. */
   readonly hostPort: MessagePort;
-  /** Int32Array[1]: 0 while a host call is pending, 1 once its reply has been posted. */
+  /**
+   * SIGNAL_BUFFER_BYTES: the signal word (SIGNAL_PENDING while a host call is pending,
+   * SIGNAL_REPLIED once its reply is ready), then an inline reply (see SIG_INLINE_SEQ).
+   */
   readonly signal: SharedArrayBuffer;
   readonly maxCachedScripts: number;
 }
@@ -52,3 +55,19 @@ export interface HostReplyMessage {
 
 export const SIGNAL_PENDING = 0;
 export const SIGNAL_REPLIED = 1;
+
+// A reply that is only `ret` and at most INLINE_REPLY_MAX_BYTES of data (a small objclass.read,
+// a stat-less write's status) skips the MessagePort: the main thread writes it into the shared
+// buffer and stores its seq last, so a worker that sees its own seq there reads a whole reply.
+// Replies come in request order and the worker sends its next request only after taking this
+// one, so nothing overwrites the inline reply while the worker reads it.
+/** Int32 word indexes in the signal buffer. */
+export const SIG_STATE = 0;
+/** Seq of the reply held inline; 0 (no seq is 0) until the first one. */
+export const SIG_INLINE_SEQ = 1;
+export const SIG_INLINE_RET = 2;
+/** Data length of the inline reply; -1 when it has no data. */
+export const SIG_INLINE_LEN = 3;
+export const SIGNAL_HEADER_BYTES = 16;
+export const INLINE_REPLY_MAX_BYTES = 4096;
+export const SIGNAL_BUFFER_BYTES = SIGNAL_HEADER_BYTES + INLINE_REPLY_MAX_BYTES;

@@ -21,6 +21,38 @@ export interface RawModule {
   _luaL_checkinteger(L: number, idx: number): bigint;
   _lua_newuserdatauv(L: number, size: number, nuvalue: number): number;
   _luaL_loadbufferx(L: number, buf: number, size: number, name: number, mode: number): number;
+  // The hot path calls these directly: wasmoon's cwrap'd `lua.*` methods go through ccall, which
+  // costs more than the Lua work itself for the small calls a cls method makes. Names are C
+  // strings the VM allocates once (see LuaVm.cstr).
+  _lua_settop(L: number, idx: number): void;
+  _lua_gettop(L: number): number;
+  _lua_absindex(L: number, idx: number): number;
+  _lua_sethook(L: number, fn: number, mask: number, count: number): void;
+  _lua_pushvalue(L: number, idx: number): void;
+  _lua_pushnil(L: number): void;
+  _lua_pushstring(L: number, cstr: number): number;
+  _lua_pushcclosure(L: number, fn: number, n: number): void;
+  _lua_rotate(L: number, idx: number, n: number): void;
+  _lua_type(L: number, idx: number): number;
+  _lua_rawlen(L: number, idx: number): bigint;
+  _lua_rawget(L: number, idx: number): number;
+  _lua_rawequal(L: number, a: number, b: number): number;
+  _lua_rawgeti(L: number, idx: number, n: bigint): number;
+  _lua_rawseti(L: number, idx: number, n: bigint): void;
+  _lua_getfield(L: number, idx: number, cstr: number): number;
+  _lua_setfield(L: number, idx: number, cstr: number): void;
+  _lua_getglobal(L: number, cstr: number): number;
+  _lua_createtable(L: number, narr: number, nrec: number): void;
+  _lua_setmetatable(L: number, idx: number): number;
+  _lua_setupvalue(L: number, funcindex: number, n: number): number;
+  _lua_getiuservalue(L: number, idx: number, n: number): number;
+  _lua_setiuservalue(L: number, idx: number, n: number): number;
+  _lua_callk(L: number, nargs: number, nresults: number, ctx: number, k: number): void;
+  _lua_pcallk(L: number, nargs: number, nresults: number, msgh: number, ctx: number, k: number): number;
+  _lua_concat(L: number, n: number): void;
+  _lua_touserdata(L: number, idx: number): number;
+  _luaL_setmetatable(L: number, cstr: number): void;
+  _luaL_checkudata(L: number, idx: number, cstr: number): number;
 }
 
 export const LUA_OK = 0;

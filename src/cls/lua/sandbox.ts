@@ -40,31 +40,73 @@ export const MAGICK_FUNCTIONS = [
  */
 export const BOOTSTRAP_LUA = `
 local G, string_lib, table_lib, math_lib, set_any_metatable = ...
-local next, select, load = G.next, G.select, G.load
-local HIDDEN = { loadfile = true, dofile = true, xpcall = true, warn = true }
+local next, select, load, type, rawget = G.next, G.select, G.load, G.type, G.rawget
+local setmetatable, collectgarbage = G.setmetatable, G.collectgarbage
+local HIDDEN = { loadfile = true, dofile = true, xpcall = true, warn = true, setmetatable = true, collectgarbage = true }
+-- Marks the VM reads after each call: \`marked\` asks for a full collection, \`tuned\` for the
+-- collector's mode and parameters to be restored.
+local gc_flags = {}
+local function guarded_setmetatable(t, mt)
+  if type(mt) == 'table' and rawget(mt, '__gc') ~= nil then gc_flags.marked = true end
+  return setmetatable(t, mt)
+end
+local function guarded_collectgarbage(...)
+  gc_flags.tuned = true
+  return collectgarbage(...)
+end
+-- A copier is a compiled table constructor: a presized table filled with constant keys, several
+-- times faster than a next() loop that rehashes as it grows. Fields are fixed when the copier
+-- is made; prototypes never change after the bootstrap.
+local MAX_COPIER_FIELDS = 200
+local function copier(t)
+  local keys, values = {}, {}
+  for k, v in next, t do
+    if type(k) ~= 'string' or #keys >= MAX_COPIER_FIELDS then keys = nil break end
+    keys[#keys + 1] = k
+    values[#keys] = v
+  end
+  if keys == nil then
+    return function()
+      local c = {}
+      for k, v in next, t do c[k] = v end
+      return c
+    end
+  end
+  local fields = {}
+  for i = 1, #keys do fields[i] = string_lib.format('[%q] = v[%d]', keys[i], i) end
+  local src = 'local v = ... return function() return { ' .. table_lib.concat(fields, ', ') .. ' } end'
+  return load(src, '=copier', 't', {})(values)
+end
 local base = {}
 for k, v in next, G do
   if not HIDDEN[k] then base[k] = v end
 end
-local function copy(t)
-  local c = {}
-  for k, v in next, t do c[k] = v end
-  return c
-end
+base.setmetatable = guarded_setmetatable
+base.collectgarbage = guarded_collectgarbage
 local function text_load(chunk, name, mode, ...)
   if select('#', ...) > 0 then return load(chunk, name, 't', (...)) end
   return load(chunk, name, 't')
 end
+base.load = text_load
+local copy_base, copy_string, copy_table, copy_math = copier(base), copier(string_lib), copier(table_lib), copier(math_lib)
+local copiers = setmetatable({}, { __mode = 'k' })
+local function copy(t)
+  local c = copiers[t]
+  if c == nil then
+    c = copier(t)
+    copiers[t] = c
+  end
+  return c()
+end
 local tostring, error = G.tostring, G.error
 local function make_env(objclass_proto, bufferlist_proto, meta_proto, pcall_fn, print_fn, magick_proto)
-  local env = copy(base)
+  local env = copy_base()
   env._G = env
-  env.load = text_load
   env.pcall = pcall_fn
   env.print = print_fn
-  env.string = copy(string_lib)
-  env.table = copy(table_lib)
-  env.math = copy(math_lib)
+  env.string = copy_string()
+  env.table = copy_table()
+  env.math = copy_math()
   set_any_metatable('', { __index = env.string })
   local objclass = copy(objclass_proto)
   env.objclass = objclass
@@ -79,7 +121,8 @@ local function make_env(objclass_proto, bufferlist_proto, meta_proto, pcall_fn, 
   local mt = copy(meta_proto)
   mt.__index = mt
   mt.__name = 'bufferlist'
+  gc_flags.bufferlist_gc = meta_proto.__gc
   return env, mt
 end
-return make_env
+return make_env, gc_flags
 `;

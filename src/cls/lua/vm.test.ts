@@ -552,6 +552,45 @@ describe('sandbox (§3.5)', () => {
     assert.equal(vm.cleanupFailureCount, 0);
   });
 
+  test('no finalizer a call leaves behind reaches a later call, however it was attached', () => {
+    // Without collectgarbage('stop'), via a bufferlist's metatable, and via a metatable whose
+    // __gc is added only after setmetatable (Lua does not mark that object at all).
+    // The finalizers hold objclass.create in an upvalue: the chunk's _ENV is cleared after the
+    // call, so a global lookup would fail anyway.
+    const scripts = [
+      "local create = objclass.create setmetatable({}, { __gc = function() create(false) end })",
+      "local create = objclass.create getmetatable(bufferlist.new()).__gc = function() create(false) end local keep = bufferlist.new()",
+      "local create = objclass.create local mt = {} setmetatable({}, mt) mt.__gc = function() create(false) end",
+    ];
+    for (const script of scripts) {
+      const first = fresh().scratch();
+      const req = parseEvalBufferlist(encodeEvalBufferlist({ script, handler: '', input: Buffer.alloc(0) }));
+      assert.equal(vm.call(req, BUDGETS, (call) => dispatchHostCall(first, call)).ret, 0);
+      const later = fresh().scratch();
+      // Plenty of allocation, so any pending finalizer would run during this call.
+      const churn = parseEvalBufferlist(encodeEvalBufferlist({ script: 'for i = 1, 20000 do local t = { i } end collectgarbage()', handler: '', input: Buffer.alloc(0) }));
+      assert.equal(vm.call(churn, BUDGETS, (call) => dispatchHostCall(later, call)).ret, 0);
+      assert.equal(first.calls + later.calls, 0, script);
+    }
+    assert.equal(vm.cleanupFailureCount, 0);
+  });
+
+  test('collector settings a call changes are restored for the next call', () => {
+    const obj = fresh();
+    assert.equal(run(obj, "collectgarbage('stop') collectgarbage('generational')").ret, 0);
+    const r = run(obj, "assert(collectgarbage('isrunning')) assert(collectgarbage('incremental') == 'incremental')");
+    assert.equal(r.ret, 0, r.error?.message);
+  });
+
+  test('calls that skip the full collection still leave the heap near its live size', () => {
+    const start = vm.fullCollectionCount;
+    for (let i = 0; i < 300; i++) handler(fresh(), "local t = {} for i = 1, 200 do t[i] = string.rep('x', 50) .. i end output:append('ok')");
+    assert.ok(vm.fullCollectionCount - start < 300, 'some calls skipped the full collection');
+    const r = handler(fresh(), "output:append('ok')");
+    assert.equal(r.out.toString(), 'ok');
+    assert.ok(vm.memoryUsedBytes < 2 * 1024 * 1024, `${vm.memoryUsedBytes} bytes after 300 calls`);
+  });
+
   test('print goes to the call log', () => {
     assert.deepEqual(run(fresh(), "print('hello', 1, true)").log, ['hello\t1\ttrue']);
   });

@@ -75,6 +75,13 @@ const LOG_LEVEL_DEFAULT = 10;
 
 /** Lua 5.4's collector defaults (LUAI_GCPAUSE, LUAI_GCMUL, LUAI_GCSTEPSIZE), restored per call. */
 const GC_DEFAULT_PARAMS = [200, 100, 13] as const;
+/**
+ * Garbage a run of calls may leave before the post-call full collection runs anyway. Small
+ * against any sensible memory cap, so a call's cap still counts (nearly) only its own bytes.
+ */
+const GC_SLACK_BYTES = 128 * 1024;
+/** Scripts up to this size key the compiled-chunk cache by their bytes, longer ones by sha256. */
+const SCRIPT_KEY_MAX_RAW_BYTES = 4096;
 
 const REG_HANDLERS = 'sepia.handlers';
 /** `objclass.register(f)` without flags: read and write, as Ceph's cls_lua methods are. */
@@ -86,6 +93,9 @@ const MEMORY_ERROR_TEXT = 'not enough memory';
 const REG_BUFFERLIST_MT = 'bufferlist';
 /** Fixed for the VM's life: scripts cannot reach it (`__metatable` hides it, no debug library). */
 const REG_IMAGE_MT = 'magick.image';
+/** Bound on the fixed-name C strings: sandbox field names and registry keys. */
+const MAX_FIXED_CSTRINGS = 512;
+const MAX_CACHED_HANDLER_NAMES = 256;
 
 type CFunction = (L: number) => number;
 
@@ -93,6 +103,7 @@ interface BootstrapRefs {
   readonly makeEnv: number;
   readonly stringLib: number;
   readonly collect: number;
+  readonly gcFlags: number;
   readonly protos: { objclass: number; bufferlist: number; meta: number; pcall: number; print: number; magick: number };
 }
 
@@ -167,6 +178,17 @@ export class LuaVm {
   private memLimit = Infinity;
   private deadState: string | undefined;
   private cleanupFailures = 0;
+  private fullCollections = 0;
+  /** Heap bytes right after the last full collection: the VM's live size. */
+  private liveBytes = 0;
+  /** Registry ref of the cached chunk the current call runs (its _ENV is cleared after it). */
+  private chunkInUse: number | undefined;
+  /** Registry ref of the sandbox's finalizer marks (see finalizerLeft). */
+  private readonly gcFlagsRef: number;
+  /** NUL-terminated copies of the fixed names the VM passes to Lua (a small, closed set). */
+  private readonly cstrings = new Map<string, number>();
+  /** Handler names, from requests: bounded, freed as a whole when full. */
+  private readonly handlerNames = new Map<string, number>();
 
   static async create(opts: LuaVmOptions): Promise<LuaVm> {
     const { lua, m } = await loadLuaRuntime();
@@ -203,8 +225,9 @@ export class LuaVm {
     this.makeEnvRef = refs.makeEnv;
     this.stringLibRef = refs.stringLib;
     this.collectRef = refs.collect;
+    this.gcFlagsRef = refs.gcFlags;
     this.protos = refs.protos;
-    lua.lua_settop(L, 0);
+    this.m._lua_settop(L, 0);
   }
 
   /** Why the VM can no longer be used (a WebAssembly trap); undefined while healthy. */
@@ -219,6 +242,11 @@ export class LuaVm {
   /** Post-call collections that ended in an error (expected 0; exposed for tests and metrics). */
   get cleanupFailureCount(): number {
     return this.cleanupFailures;
+  }
+
+  /** Post-call full collections so far (a call that leaves no finalizer and little garbage skips it). */
+  get fullCollectionCount(): number {
+    return this.fullCollections;
   }
 
   close(): void {
@@ -257,7 +285,7 @@ export class LuaVm {
     this.memLimit = this.memUsed + budgets.maxMemoryBytes;
     this.current = c;
     try {
-      this.lua.lua_sethook(this.L, this.fnHook, LUA_MASKCOUNT, c.hookEvery);
+      this.m._lua_sethook(this.L, this.fnHook, LUA_MASKCOUNT, c.hookEvery);
       const status = this.protectedRun((L) => {
         outcome = this.entry(L, req, c);
       });
@@ -290,23 +318,22 @@ export class LuaVm {
   // ---- the call itself (runs inside the protected trampoline) ----
 
   private entry(L: number, req: LuaRequest, c: CallState): Outcome {
-    const lua = this.lua;
-    lua.lua_settop(L, 0);
-    if (c.trace) lua.lua_pushcclosure(L, this.fnMessageHandler, 0);
-    else lua.lua_pushnil(L);
+    this.m._lua_settop(L, 0);
+    if (c.trace) this.m._lua_pushcclosure(L, this.fnMessageHandler, 0);
+    else this.m._lua_pushnil(L);
     const msgh = 1;
     this.buildEnv(L);
-    const env = lua.lua_gettop(L);
-    lua.lua_createtable(L, 0, 4);
-    lua.lua_setfield(L, LUA_REGISTRYINDEX, REG_HANDLERS);
+    const env = this.m._lua_gettop(L);
+    this.m._lua_createtable(L, 0, 4);
+    this.m._lua_setfield(L, LUA_REGISTRYINDEX, this.cstr(REG_HANDLERS));
 
     const loaded = this.loadScript(L, req.script);
     if (loaded !== undefined) return { ret: -ERRNO.EIO, error: { message: loaded } };
-    const chunk = lua.lua_gettop(L);
-    lua.lua_pushvalue(L, env);
-    lua.lua_setupvalue(L, chunk, 1);
-    lua.lua_pushvalue(L, chunk);
-    let status = lua.lua_pcallk(L, 0, 0, c.trace ? msgh : 0, 0, null);
+    const chunk = this.m._lua_gettop(L);
+    this.m._lua_pushvalue(L, env);
+    this.m._lua_setupvalue(L, chunk, 1);
+    this.m._lua_pushvalue(L, chunk);
+    let status = this.m._lua_pcallk(L, 0, 0, c.trace ? msgh : 0, 0, 0);
     if (status !== LUA_OK) return this.classify(status, c, this.errorText(-1));
 
     if (c.methods !== undefined) {
@@ -314,24 +341,24 @@ export class LuaVm {
       return { ret: 0 };
     }
     if (req.handler === '') return { ret: 0 };
-    lua.lua_settop(L, env);
+    this.m._lua_settop(L, env);
     const out = this.pushBufferlist(L, undefined);
-    lua.lua_getglobal(L, req.handler);
-    const fn = lua.lua_gettop(L);
-    if (lua.lua_type(L, fn) !== LuaT.FUNCTION) {
+    this.m._lua_getglobal(L, this.handlerName(req.handler));
+    const fn = this.m._lua_gettop(L);
+    if (this.m._lua_type(L, fn) !== LuaT.FUNCTION) {
       return { ret: -ERRNO.EOPNOTSUPP, error: { message: `handler '${req.handler}' is not a function` } };
     }
-    lua.lua_getfield(L, LUA_REGISTRYINDEX, REG_HANDLERS);
-    lua.lua_pushvalue(L, fn);
-    const registered = lua.lua_rawget(L, -2) !== LuaT.NIL;
-    lua.lua_settop(L, fn);
+    this.m._lua_getfield(L, LUA_REGISTRYINDEX, this.cstr(REG_HANDLERS));
+    this.m._lua_pushvalue(L, fn);
+    const registered = this.m._lua_rawget(L, -2) !== LuaT.NIL;
+    this.m._lua_settop(L, fn);
     if (!registered) return { ret: -ERRNO.EIO, error: { message: 'Handler is not registered' } };
 
     this.pushBufferlist(L, req.input);
-    lua.lua_pushvalue(L, out);
-    status = lua.lua_pcallk(L, 2, LUA_MULTRET, c.trace ? msgh : 0, 0, null);
+    this.m._lua_pushvalue(L, out);
+    status = this.m._lua_pcallk(L, 2, LUA_MULTRET, c.trace ? msgh : 0, 0, 0);
     if (status !== LUA_OK) return this.classify(status, c, this.errorText(-1));
-    const results = lua.lua_gettop(L) - fn + 1;
+    const results = this.m._lua_gettop(L) - fn + 1;
     let ret = 0;
     if (results > 0) {
       const n = this.m._lua_tointegerx(L, -1, this.scratch + 4);
@@ -347,20 +374,20 @@ export class LuaVm {
   /** Appends every global of `env` that holds a registered handler, with its flags. */
   private listRegistered(L: number, env: number, out: LuaMethodDecl[]): void {
     const lua = this.lua;
-    lua.lua_settop(L, env);
-    lua.lua_getfield(L, LUA_REGISTRYINDEX, REG_HANDLERS);
-    const handlers = lua.lua_gettop(L);
-    lua.lua_pushnil(L);
+    this.m._lua_settop(L, env);
+    this.m._lua_getfield(L, LUA_REGISTRYINDEX, this.cstr(REG_HANDLERS));
+    const handlers = this.m._lua_gettop(L);
+    this.m._lua_pushnil(L);
     for (let seen = 0; lua.lua_next(L, env) !== 0; seen++) {
       if (seen >= MAX_DESCRIBED_GLOBALS) this.raise(L, `more than ${MAX_DESCRIBED_GLOBALS} globals`);
-      if (lua.lua_type(L, -2) === LuaT.STRING && lua.lua_type(L, -1) === LuaT.FUNCTION) {
-        lua.lua_pushvalue(L, -1);
-        if (lua.lua_rawget(L, handlers) === LuaT.STRING) {
+      if (this.m._lua_type(L, -2) === LuaT.STRING && this.m._lua_type(L, -1) === LuaT.FUNCTION) {
+        this.m._lua_pushvalue(L, -1);
+        if (this.m._lua_rawget(L, handlers) === LuaT.STRING) {
           out.push({ name: utf8.decode(this.stringAt(L, -3)), flags: utf8.decode(this.stringAt(L, -1)) });
         }
-        lua.lua_settop(L, -2);
+        this.m._lua_settop(L, -2);
       }
-      lua.lua_settop(L, -2);
+      this.m._lua_settop(L, -2);
     }
   }
 
@@ -379,17 +406,16 @@ export class LuaVm {
   }
 
   private buildEnv(L: number): void {
-    const lua = this.lua;
-    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.makeEnvRef));
+    this.m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.makeEnvRef));
     const { objclass, bufferlist, meta, pcall, print, magick } = this.protos;
     for (const ref of [objclass, bufferlist, meta, pcall, print, magick]) {
-      lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
+      this.m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
     }
-    lua.lua_callk(L, 6, 2, 0, null);
-    lua.lua_setfield(L, LUA_REGISTRYINDEX, REG_BUFFERLIST_MT);
-    lua.lua_pushvalue(L, -1);
+    this.m._lua_callk(L, 6, 2, 0, 0);
+    this.m._lua_setfield(L, LUA_REGISTRYINDEX, this.cstr(REG_BUFFERLIST_MT));
+    this.m._lua_pushvalue(L, -1);
     // `load` without an env argument and lua_getglobal both use the registry's globals.
-    lua.lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    this.m._lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
   }
 
   /** Pushes the compiled chunk (cached by sha256); returns the error text on a syntax error. */
@@ -399,12 +425,16 @@ export class LuaVm {
     // Ceph compiles script.c_str(): the source ends at the first NUL.
     const nul = raw.indexOf(0);
     const source = nul < 0 ? raw : raw.subarray(0, nul);
-    const key = createHash('sha256').update(source).digest('hex');
+    // Short sources are their own key (exact, and cheaper than hashing); long ones hash.
+    const key = source.length <= SCRIPT_KEY_MAX_RAW_BYTES
+      ? `r${source.toString('latin1')}`
+      : `h${createHash('sha256').update(source).digest('hex')}`;
     const cached = this.scriptCache.get(key);
     if (cached !== undefined) {
       this.scriptCache.delete(key);
       this.scriptCache.set(key, cached);
-      lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(cached));
+      this.m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(cached));
+      this.chunkInUse = cached;
       return undefined;
     }
     const buf = this.m._malloc(source.length + 1);
@@ -419,9 +449,10 @@ export class LuaVm {
       this.m._free(buf);
     }
     if (status !== LUA_OK) return this.errorText(-1);
-    lua.lua_pushvalue(L, -1);
+    this.m._lua_pushvalue(L, -1);
     const ref = lua.luaL_ref(L, LUA_REGISTRYINDEX);
     this.scriptCache.set(key, ref);
+    this.chunkInUse = ref;
     while (this.scriptCache.size > this.maxCachedScripts) {
       const [oldest, oldRef] = this.scriptCache.entries().next().value as [string, number];
       this.scriptCache.delete(oldest);
@@ -431,54 +462,101 @@ export class LuaVm {
   }
 
   /**
-   * Drops every reference the call created and collects, so finalizers of the call's objects
-   * run now, while no host is attached and the hook stops any Lua they run.
+   * Drops every reference the call created. A full collection then runs, while no host is
+   * attached and the hook stops any Lua a finalizer runs, whenever the call may have left a
+   * finalizer behind (a metatable with `__gc` passed to setmetatable, or its bufferlist
+   * metatable's `__gc` replaced), hit a limit, or the heap has grown GC_SLACK_BYTES past the
+   * live size the last full collection measured. Otherwise Lua's incremental collector frees
+   * the call's garbage during later calls: that garbage holds no finalizer, so no later call
+   * can be reached from it.
    */
   private cleanup(budgets: LuaBudgets): void {
-    const lua = this.lua;
+    const m = this.m;
     const c = this.current;
     invariant(c !== undefined, 'cleanup outside a call');
     this.current = new CallState(undefined, 1, budgets.maxMemoryBytes, 0, false);
     this.current.abort = { errno: ERRNO.ETIMEDOUT, message: 'finalizer ran after its call ended' };
     this.memLimit = Math.max(this.memLimit, this.memUsed + budgets.maxMemoryBytes);
-    lua.lua_settop(this.L, 0);
+    m._lua_settop(this.L, 0);
+    let full = c.abort !== undefined || c.memRefusals > 0 || this.memUsed > this.liveBytes + GC_SLACK_BYTES;
+    let tuned = false;
     const status = this.protectedRun((L) => {
-      lua.lua_createtable(L, 0, 0);
-      lua.lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
-      lua.lua_pushnil(L);
-      lua.lua_setfield(L, LUA_REGISTRYINDEX, REG_HANDLERS);
-      lua.lua_pushnil(L);
-      lua.lua_setfield(L, LUA_REGISTRYINDEX, REG_BUFFERLIST_MT);
-      for (const ref of this.scriptCache.values()) {
-        lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(ref));
-        lua.lua_pushnil(L);
-        lua.lua_setupvalue(L, -2, 1);
-        lua.lua_settop(L, 0);
+      const marks = this.takeGcMarks(L);
+      full ||= marks.finalizer;
+      tuned = marks.tuned;
+      m._lua_createtable(L, 0, 0);
+      m._lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+      m._lua_pushnil(L);
+      m._lua_setfield(L, LUA_REGISTRYINDEX, this.cstr(REG_HANDLERS));
+      m._lua_pushnil(L);
+      m._lua_setfield(L, LUA_REGISTRYINDEX, this.cstr(REG_BUFFERLIST_MT));
+      // Only the chunk this call ran holds its _ENV: every other cached chunk was cleared after
+      // its own call.
+      if (this.chunkInUse !== undefined) {
+        m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.chunkInUse));
+        m._lua_pushnil(L);
+        m._lua_setupvalue(L, -2, 1);
+        m._lua_settop(L, 0);
       }
       // A script may have replaced the string metatable's fields; strings get a new one.
-      this.pushBytes(L, new Uint8Array(0));
-      lua.lua_createtable(L, 0, 1);
-      lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.stringLibRef));
-      lua.lua_setfield(L, -2, '__index');
-      lua.lua_setmetatable(L, -2);
-      lua.lua_settop(L, 0);
+      m._lua_pushlstring(L, this.scratch, 0);
+      m._lua_createtable(L, 0, 1);
+      m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.stringLibRef));
+      m._lua_setfield(L, -2, this.cstr('__index'));
+      m._lua_setmetatable(L, -2);
+      m._lua_settop(L, 0);
       // C calls only: the hook counts Lua instructions, so only finalizers can be stopped here.
-      this.collect(L, 'restart');
-      this.collect(L, 'incremental', ...GC_DEFAULT_PARAMS);
-      this.collect(L, 'collect');
+      // A script may have stopped the collector or changed its mode and parameters.
+      if (tuned) {
+        this.collect(L, 'restart');
+        this.collect(L, 'incremental', ...GC_DEFAULT_PARAMS);
+      }
+      if (full) this.collect(L, 'collect');
     });
+    this.chunkInUse = undefined;
     // Errors inside finalizers never surface (Lua turns them into warnings); anything else
     // left the state consistent because it ran under lua_pcall.
     this.cleanupFailures += status === LUA_OK ? 0 : 1;
-    lua.lua_settop(this.L, 0);
+    if (full && status === LUA_OK) {
+      this.liveBytes = this.memUsed;
+      this.fullCollections++;
+    }
+    m._lua_settop(this.L, 0);
     this.current = c;
   }
 
+  /**
+   * What the call did to the collector, and resets the marks. `finalizer`: it may have marked
+   * an object for finalization. The sandbox's setmetatable records a metatable with `__gc` (Lua
+   * marks an object only when its metatable has `__gc` at setmetatable time), and a bufferlist
+   * finalizes through the call's metatable, whose `__gc` a script can replace. `tuned`: it
+   * called collectgarbage, which may have stopped the collector or changed its mode.
+   */
+  private takeGcMarks(L: number): { finalizer: boolean; tuned: boolean } {
+    const m = this.m;
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.gcFlagsRef));
+    const flags = m._lua_gettop(L);
+    const marked = m._lua_getfield(L, flags, this.cstr('marked')) !== LuaT.NIL;
+    const tuned = m._lua_getfield(L, flags, this.cstr('tuned')) !== LuaT.NIL;
+    m._lua_pushnil(L);
+    m._lua_setfield(L, flags, this.cstr('marked'));
+    m._lua_pushnil(L);
+    m._lua_setfield(L, flags, this.cstr('tuned'));
+    let replaced = false;
+    if (m._lua_getfield(L, LUA_REGISTRYINDEX, this.cstr(REG_BUFFERLIST_MT)) === LuaT.TABLE) {
+      m._lua_getfield(L, -1, this.cstr('__gc'));
+      m._lua_getfield(L, flags, this.cstr('bufferlist_gc'));
+      replaced = m._lua_rawequal(L, -1, -2) === 0;
+    }
+    m._lua_settop(L, flags - 1);
+    return { finalizer: marked || replaced, tuned };
+  }
+
   private collect(L: number, option: string, ...params: number[]): void {
-    this.lua.lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.collectRef));
-    this.pushText(L, option);
+    this.m._lua_rawgeti(L, LUA_REGISTRYINDEX, BigInt(this.collectRef));
+    this.m._lua_pushstring(L, this.cstr(option));
     for (const p of params) this.m._lua_pushinteger(L, BigInt(p));
-    this.lua.lua_callk(L, 1 + params.length, 0, 0, null);
+    this.m._lua_callk(L, 1 + params.length, 0, 0, 0);
   }
 
   // ---- protected execution, hook, allocator ----
@@ -487,8 +565,8 @@ export class LuaVm {
   private protectedRun(entry: (L: number) => void): number {
     invariant(this.pendingEntry === undefined, 'protectedRun is not reentrant');
     this.pendingEntry = entry;
-    this.lua.lua_pushcclosure(this.L, this.fnTrampoline, 0);
-    const status = this.lua.lua_pcallk(this.L, 0, 0, 0, 0, null);
+    this.m._lua_pushcclosure(this.L, this.fnTrampoline, 0);
+    const status = this.m._lua_pcallk(this.L, 0, 0, 0, 0, 0);
     this.pendingEntry = undefined;
     return status;
   }
@@ -557,7 +635,7 @@ export class LuaVm {
     if (c !== undefined && c.abort === undefined && c.traceback === undefined) {
       this.lua.luaL_traceback(L, L, null, 1);
       c.traceback = this.lua.lua_tolstring(L, -1, null);
-      this.lua.lua_settop(L, 1);
+      this.m._lua_settop(L, 1);
     }
     return 1;
   }
@@ -568,41 +646,41 @@ export class LuaVm {
     const lua = this.lua;
     const L = this.L;
     lua.luaopen_base(L);
-    lua.lua_settop(L, 0);
+    this.m._lua_settop(L, 0);
     const reg = (): number => lua.luaL_ref(L, LUA_REGISTRYINDEX);
 
-    lua.lua_createtable(L, 0, OBJCLASS_FUNCTIONS.length + OBJCLASS_ERRNO_CONSTANTS.length);
+    this.m._lua_createtable(L, 0, OBJCLASS_FUNCTIONS.length + OBJCLASS_ERRNO_CONSTANTS.length);
     const objclass = this.objclassFunctions();
     for (const name of OBJCLASS_FUNCTIONS) {
-      lua.lua_pushcclosure(L, this.cfunction(objclass[name]), 0);
-      lua.lua_setfield(L, -2, name);
+      this.m._lua_pushcclosure(L, this.cfunction(objclass[name]), 0);
+      this.m._lua_setfield(L, -2, this.cstr(name));
     }
     for (const [name, errno] of OBJCLASS_ERRNO_CONSTANTS) {
       this.m._lua_pushinteger(L, BigInt(errno));
-      lua.lua_setfield(L, -2, name);
+      this.m._lua_setfield(L, -2, this.cstr(name));
     }
     const objclassRef = reg();
 
-    lua.lua_createtable(L, 0, 1);
-    lua.lua_pushcclosure(L, this.cfunction((l) => {
+    this.m._lua_createtable(L, 0, 1);
+    this.m._lua_pushcclosure(L, this.cfunction((l) => {
       this.pushBufferlist(l, undefined);
       return 1;
     }), 0);
-    lua.lua_setfield(L, -2, 'new');
+    this.m._lua_setfield(L, -2, this.cstr('new'));
     const bufferlistRef = reg();
 
-    lua.lua_createtable(L, 0, BUFFERLIST_METHODS.length + 2);
+    this.m._lua_createtable(L, 0, BUFFERLIST_METHODS.length + 2);
     const methods = this.bufferlistMethods();
     for (const name of BUFFERLIST_METHODS) {
-      lua.lua_pushcclosure(L, this.cfunction(methods[name]), 0);
-      lua.lua_setfield(L, -2, name);
+      this.m._lua_pushcclosure(L, this.cfunction(methods[name]), 0);
+      this.m._lua_setfield(L, -2, this.cstr(name));
     }
     const metaRef = reg();
 
-    lua.lua_getglobal(L, 'pcall');
-    lua.lua_pushcclosure(L, this.cfunction((l) => this.pcallWrapper(l)), 1);
+    this.m._lua_getglobal(L, this.cstr('pcall'));
+    this.m._lua_pushcclosure(L, this.cfunction((l) => this.pcallWrapper(l)), 1);
     const pcallRef = reg();
-    lua.lua_pushcclosure(L, this.cfunction((l) => this.print(l)), 0);
+    this.m._lua_pushcclosure(L, this.cfunction((l) => this.print(l)), 0);
     const printRef = reg();
     const magickRef = this.bootstrapMagick(reg);
 
@@ -621,24 +699,26 @@ export class LuaVm {
       this.m._free(buf);
     }
     invariant(status === LUA_OK, `bootstrap does not compile: ${this.errorText(-1)}`);
-    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    this.m._lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
     lua.luaopen_string(L);
-    lua.lua_pushvalue(L, -1);
+    this.m._lua_pushvalue(L, -1);
     const stringLibRef = reg();
     lua.luaopen_table(L);
     lua.luaopen_math(L);
     lua.luaopen_debug(L);
-    lua.lua_getfield(L, -1, 'setmetatable');
-    lua.lua_rotate(L, -2, -1);
-    lua.lua_settop(L, -2);
-    lua.lua_callk(L, 5, 1, 0, null);
+    this.m._lua_getfield(L, -1, this.cstr('setmetatable'));
+    this.m._lua_rotate(L, -2, -1);
+    this.m._lua_settop(L, -2);
+    this.m._lua_callk(L, 5, 2, 0, 0);
+    const gcFlagsRef = reg();
     const makeEnvRef = reg();
-    lua.lua_getglobal(L, 'collectgarbage');
+    this.m._lua_getglobal(L, this.cstr('collectgarbage'));
     const collectRef = reg();
     return {
       makeEnv: makeEnvRef,
       stringLib: stringLibRef,
       collect: collectRef,
+      gcFlags: gcFlagsRef,
       protos: { objclass: objclassRef, bufferlist: bufferlistRef, meta: metaRef, pcall: pcallRef, print: printRef, magick: magickRef },
     };
   }
@@ -646,28 +726,28 @@ export class LuaVm {
   /** pcall that reports a failing objclass.* call as `false, -errno, message` (spec §3.6). */
   private pcallWrapper(L: number): number {
     const lua = this.lua;
-    const nargs = lua.lua_gettop(L);
-    lua.lua_pushvalue(L, lua.lua_upvalueindex(1));
-    lua.lua_rotate(L, 1, 1);
-    lua.lua_callk(L, nargs, LUA_MULTRET, 0, null);
+    const nargs = this.m._lua_gettop(L);
+    this.m._lua_pushvalue(L, lua.lua_upvalueindex(1));
+    this.m._lua_rotate(L, 1, 1);
+    this.m._lua_callk(L, nargs, LUA_MULTRET, 0, 0);
     const c = this.current;
     if (c?.abort !== undefined) this.raise(L, c.abort.message);
     if (c?.opError !== undefined) {
       const ret = c.opError;
       c.opError = undefined;
       this.m._lua_pushinteger(L, BigInt(ret));
-      lua.lua_rotate(L, -2, 1);
+      this.m._lua_rotate(L, -2, 1);
     }
-    return lua.lua_gettop(L);
+    return this.m._lua_gettop(L);
   }
 
   private print(L: number): number {
-    const n = this.lua.lua_gettop(L);
+    const n = this.m._lua_gettop(L);
     const parts: string[] = [];
     for (let i = 1; i <= n; i++) {
       const ptr = this.m._luaL_tolstring(L, i, this.scratch);
       parts.push(utf8.decode(this.heapView(ptr, this.m.HEAPU32[this.scratch >> 2] ?? 0)));
-      this.lua.lua_settop(L, -2);
+      this.m._lua_settop(L, -2);
     }
     this.appendLog(parts.join('\t'));
     return 0;
@@ -693,25 +773,25 @@ export class LuaVm {
     const fns = this.magickFunctions();
     const methods = ['get_width', 'get_height', 'get_format', 'set_format', 'set_quality', 'get_blob', 'resize', 'clone', 'destroy'] as const;
     invariant(lua.luaL_newmetatable(L, REG_IMAGE_MT) !== 0, 'image metatable registered twice');
-    lua.lua_createtable(L, 0, methods.length + 1);
+    this.m._lua_createtable(L, 0, methods.length + 1);
     for (const name of methods) {
-      lua.lua_pushcclosure(L, this.cfunction(fns[name]), 0);
-      lua.lua_setfield(L, -2, name);
+      this.m._lua_pushcclosure(L, this.cfunction(fns[name]), 0);
+      this.m._lua_setfield(L, -2, this.cstr(name));
     }
     // img:thumb(spec) changes the image; magick.thumb(img, spec) returns a new blob (leafo's magick).
-    lua.lua_pushcclosure(L, this.cfunction(fns.thumb_method), 0);
-    lua.lua_setfield(L, -2, 'thumb');
-    lua.lua_setfield(L, -2, '__index');
+    this.m._lua_pushcclosure(L, this.cfunction(fns.thumb_method), 0);
+    this.m._lua_setfield(L, -2, this.cstr('thumb'));
+    this.m._lua_setfield(L, -2, this.cstr('__index'));
     this.pushText(L, REG_IMAGE_MT);
-    lua.lua_setfield(L, -2, '__name');
+    this.m._lua_setfield(L, -2, this.cstr('__name'));
     lua.lua_pushboolean(L, 0);
-    lua.lua_setfield(L, -2, '__metatable');
-    lua.lua_settop(L, -2);
+    this.m._lua_setfield(L, -2, this.cstr('__metatable'));
+    this.m._lua_settop(L, -2);
 
-    lua.lua_createtable(L, 0, MAGICK_FUNCTIONS.length);
+    this.m._lua_createtable(L, 0, MAGICK_FUNCTIONS.length);
     for (const name of MAGICK_FUNCTIONS) {
-      lua.lua_pushcclosure(L, this.cfunction(fns[name]), 0);
-      lua.lua_setfield(L, -2, name);
+      this.m._lua_pushcclosure(L, this.cfunction(fns[name]), 0);
+      this.m._lua_setfield(L, -2, this.cstr(name));
     }
     return reg();
   }
@@ -744,20 +824,20 @@ export class LuaVm {
   }
 
   private argImage(L: number, idx: number): number {
-    const ud = this.lua.luaL_checkudata(L, idx, REG_IMAGE_MT);
+    const ud = this.m._luaL_checkudata(L, idx, this.cstr(REG_IMAGE_MT));
     return this.m.HEAPU32[ud >> 2] ?? 0;
   }
 
   /** An image blob argument: a Lua string or a bufferlist, copied out of the Lua heap. */
   private argBlob(L: number, idx: number): Uint8Array {
-    if (this.lua.lua_type(L, idx) === LuaT.STRING) return Uint8Array.from(this.stringAt(L, idx));
+    if (this.m._lua_type(L, idx) === LuaT.STRING) return Uint8Array.from(this.stringAt(L, idx));
     return this.argBufferlist(L, idx);
   }
 
   private pushImage(L: number, id: number): number {
     const ud = this.m._lua_newuserdatauv(L, 4, 0);
     this.m.HEAPU32[ud >> 2] = id;
-    this.lua.luaL_setmetatable(L, REG_IMAGE_MT);
+    this.m._luaL_setmetatable(L, this.cstr(REG_IMAGE_MT));
     return 1;
   }
 
@@ -776,7 +856,7 @@ export class LuaVm {
         const blob = this.argBlob(L, 1);
         const loaded = this.magickOp(L, (im) => im.load(blob));
         if (typeof loaded === 'number') return this.pushImage(L, loaded);
-        lua.lua_pushnil(L);
+        this.m._lua_pushnil(L);
         this.pushText(L, loaded.failed);
         return 2;
       },
@@ -808,7 +888,7 @@ export class LuaVm {
         const id = this.argImage(L, 1);
         const spec = this.argString(L, 2);
         this.magickOp(L, (im) => im.thumb(id, spec));
-        lua.lua_settop(L, 1);
+        this.m._lua_settop(L, 1);
         return 1;
       },
       get_width: (L) => {
@@ -848,7 +928,7 @@ export class LuaVm {
         const width = this.argInt(L, 2);
         const height = this.argInt(L, 3);
         this.magickOp(L, (im) => im.resize(id, width, height));
-        lua.lua_settop(L, 1);
+        this.m._lua_settop(L, 1);
         return 1;
       },
       clone: (L) => {
@@ -871,19 +951,19 @@ export class LuaVm {
       register: (L) => {
         lua.luaL_checktype(L, 1, LuaT.FUNCTION);
         // Sepia: an optional second argument declares the method's flags (registered classes).
-        const flagsType = lua.lua_type(L, 2);
+        const flagsType = this.m._lua_type(L, 2);
         let flags: string = DEFAULT_METHOD_FLAGS;
         if (flagsType !== LuaT.NONE && flagsType !== LuaT.NIL) {
           flags = flagsType === LuaT.STRING ? utf8.decode(this.stringAt(L, 2)).toLowerCase() : '';
           if (!METHOD_FLAGS.has(flags)) this.raise(L, `register: flags must be "rd", "wr" or "rdwr"`);
         }
-        lua.lua_settop(L, 1);
-        lua.lua_getfield(L, LUA_REGISTRYINDEX, REG_HANDLERS);
-        invariant(lua.lua_type(L, -1) === LuaT.TABLE, 'handler registry missing');
-        lua.lua_pushvalue(L, 1);
-        if (lua.lua_rawget(L, -2) !== LuaT.NIL) this.raise(L, 'Cannot register handler more than once');
-        lua.lua_settop(L, -2);
-        lua.lua_pushvalue(L, 1);
+        this.m._lua_settop(L, 1);
+        this.m._lua_getfield(L, LUA_REGISTRYINDEX, this.cstr(REG_HANDLERS));
+        invariant(this.m._lua_type(L, -1) === LuaT.TABLE, 'handler registry missing');
+        this.m._lua_pushvalue(L, 1);
+        if (this.m._lua_rawget(L, -2) !== LuaT.NIL) this.raise(L, 'Cannot register handler more than once');
+        this.m._lua_settop(L, -2);
+        this.m._lua_pushvalue(L, 1);
         this.pushText(L, flags);
         lua.lua_rawset(L, -3);
         return 0;
@@ -918,7 +998,7 @@ export class LuaVm {
         const value = this.argBufferlist(L, 2);
         // Ceph quirk: returns its bufferlist argument.
         return this.op(L, { fn: 'setxattr', name, value }, () => {
-          lua.lua_pushvalue(L, 2);
+          this.m._lua_pushvalue(L, 2);
           return 1;
         });
       },
@@ -934,7 +1014,7 @@ export class LuaVm {
         const max = this.omapMax(this.argInt(L, 2));
         return this.op(L, { fn: 'map_get_keys', startAfter, max }, (r) => {
           const keys = r.keys ?? [];
-          lua.lua_createtable(L, 0, keys.length);
+          this.m._lua_createtable(L, 0, keys.length);
           for (const key of keys) {
             this.pushKey(L, key);
             lua.lua_pushboolean(L, 1);
@@ -1011,7 +1091,7 @@ export class LuaVm {
 
   private log(L: number): number {
     const lua = this.lua;
-    const nargs = lua.lua_gettop(L);
+    const nargs = this.m._lua_gettop(L);
     if (nargs === 0) return 0;
     let first = 1;
     if (nargs > 1 && lua.lua_isnumber(L, 1) !== 0) {
@@ -1021,13 +1101,13 @@ export class LuaVm {
     const parts = nargs - first + 1;
     lua.luaL_checkstack(L, parts * 2, 'objclass.log');
     for (let i = first; i <= nargs; i++) {
-      const t = lua.lua_type(L, i);
-      if (t === LuaT.STRING || t === LuaT.NUMBER) lua.lua_pushvalue(L, i);
+      const t = this.m._lua_type(L, i);
+      if (t === LuaT.STRING || t === LuaT.NUMBER) this.m._lua_pushvalue(L, i);
       else if (t === LuaT.BOOLEAN) this.pushText(L, lua.lua_toboolean(L, i) !== 0 ? 'true' : 'false');
       else this.pushText(L, lua.lua_typename(L, t));
       if (i < nargs) this.pushText(L, ' ');
     }
-    lua.lua_concat(L, parts * 2 - 1);
+    this.m._lua_concat(L, parts * 2 - 1);
     this.appendLog(utf8.decode(this.stringAt(L, -1)));
     return 1;
   }
@@ -1036,33 +1116,64 @@ export class LuaVm {
     const lua = this.lua;
     lua.luaL_checktype(L, 1, LuaT.TABLE);
     const entries = new Map<string, Uint8Array>();
-    lua.lua_settop(L, 1);
-    lua.lua_pushnil(L);
+    this.m._lua_settop(L, 1);
+    this.m._lua_pushnil(L);
     while (lua.lua_next(L, 1) !== 0) {
-      const kt = lua.lua_type(L, -2);
+      const kt = this.m._lua_type(L, -2);
       let key: string;
       if (kt === LuaT.STRING) {
         key = this.cText(this.stringAt(L, -2));
       } else if (kt === LuaT.NUMBER) {
         // Convert a copy: lua_tolstring on the key itself would break lua_next.
-        lua.lua_pushvalue(L, -2);
+        this.m._lua_pushvalue(L, -2);
         key = this.cText(this.stringAt(L, -1));
-        lua.lua_settop(L, -2);
+        this.m._lua_settop(L, -2);
       } else {
         return this.raiseOp(L, -ERRNO.EINVAL, `map_set_vals: invalid key type (${lua.lua_typename(L, kt)})`);
       }
-      const vt = lua.lua_type(L, -1);
+      const vt = this.m._lua_type(L, -1);
       if (vt !== LuaT.STRING) {
         return this.raiseOp(L, -ERRNO.EINVAL, `map_set_vals: invalid val type (${lua.lua_typename(L, vt)}) for key (${key})`);
       }
       entries.set(key, Uint8Array.from(this.stringAt(L, -1)));
-      lua.lua_settop(L, -2);
+      this.m._lua_settop(L, -2);
     }
     if (entries.size === 0) return 0;
     return this.op(L, { fn: 'map_set_vals', entries: [...entries] }, () => 0);
   }
 
   // ---- argument and value helpers ----
+
+  /** A fixed name as a C string, allocated once outside the Lua heap (not counted by the cap). */
+  private cstr(name: string): number {
+    const known = this.cstrings.get(name);
+    if (known !== undefined) return known;
+    invariant(this.cstrings.size < MAX_FIXED_CSTRINGS, 'too many fixed C strings');
+    const ptr = this.allocCstr(name);
+    this.cstrings.set(name, ptr);
+    return ptr;
+  }
+
+  private handlerName(name: string): number {
+    const known = this.handlerNames.get(name);
+    if (known !== undefined) return known;
+    if (this.handlerNames.size >= MAX_CACHED_HANDLER_NAMES) {
+      for (const ptr of this.handlerNames.values()) this.m._free(ptr);
+      this.handlerNames.clear();
+    }
+    const ptr = this.allocCstr(name);
+    this.handlerNames.set(name, ptr);
+    return ptr;
+  }
+
+  private allocCstr(name: string): number {
+    const bytes = Buffer.from(name, 'utf8');
+    const ptr = this.m._malloc(bytes.length + 1);
+    invariant(ptr !== 0, 'C string allocation');
+    this.m.HEAPU8.set(bytes, ptr);
+    this.m.HEAPU8[ptr + bytes.length] = 0;
+    return ptr;
+  }
 
   /** luaL_checkinteger, narrowed to a C int like Ceph's binding. */
   private argInt(L: number, idx: number): number {
@@ -1077,7 +1188,7 @@ export class LuaVm {
 
   /** A copy of a bufferlist argument's bytes (the copy outlives Lua allocations). */
   private argBufferlist(L: number, idx: number): Uint8Array {
-    this.lua.luaL_checkudata(L, idx, REG_BUFFERLIST_MT);
+    this.m._luaL_checkudata(L, idx, this.cstr(REG_BUFFERLIST_MT));
     return Uint8Array.from(this.bufferlistView(L, idx));
   }
 
@@ -1098,7 +1209,7 @@ export class LuaVm {
   }
 
   private pushEntries(L: number, entries: ReadonlyArray<readonly [string, Uint8Array]>): number {
-    this.lua.lua_createtable(L, 0, entries.length);
+    this.m._lua_createtable(L, 0, entries.length);
     for (const [key, value] of entries) {
       this.pushKey(L, key);
       this.pushBufferlist(L, value);
@@ -1109,7 +1220,7 @@ export class LuaVm {
 
   /** lua_rawlen returns lua_Unsigned, a 64-bit integer that arrives as a BigInt. */
   private rawlen(L: number, idx: number): number {
-    return Number(this.lua.lua_rawlen(L, idx) as unknown as bigint);
+    return Number(this.m._lua_rawlen(L, idx) as unknown as bigint);
   }
 
   private heapView(ptr: number, len: number): Uint8Array {
@@ -1143,12 +1254,12 @@ export class LuaVm {
   }
 
   private typeName(idx: number): string {
-    return this.lua.lua_typename(this.L, this.lua.lua_type(this.L, idx));
+    return this.lua.lua_typename(this.L, this.m._lua_type(this.L, idx));
   }
 
   /** Error value at idx as text, without calling metamethods (a script's __tostring could loop). */
   private errorText(idx: number): string {
-    const t = this.lua.lua_type(this.L, idx);
+    const t = this.m._lua_type(this.L, idx);
     if (t === LuaT.STRING || t === LuaT.NUMBER) return utf8.decode(this.stringAt(this.L, idx));
     return `(error object is a ${this.lua.lua_typename(this.L, t)} value)`;
   }
@@ -1156,17 +1267,16 @@ export class LuaVm {
   // ---- bufferlist: userdata { u32 length } with one user value, a table of string chunks ----
 
   private pushBufferlist(L: number, data: Uint8Array | undefined): number {
-    const lua = this.lua;
     const ud = this.m._lua_newuserdatauv(L, 4, 1);
-    lua.lua_createtable(L, 1, 0);
+    this.m._lua_createtable(L, 1, 0);
     if (data !== undefined && data.length > 0) {
       this.pushBytes(L, data);
-      lua.lua_rawseti(L, -2, 1n);
+      this.m._lua_rawseti(L, -2, 1n);
     }
-    lua.lua_setiuservalue(L, -2, 1);
-    lua.luaL_setmetatable(L, REG_BUFFERLIST_MT);
+    this.m._lua_setiuservalue(L, -2, 1);
+    this.m._luaL_setmetatable(L, this.cstr(REG_BUFFERLIST_MT));
     this.m.HEAPU32[ud >> 2] = data?.length ?? 0;
-    return lua.lua_gettop(L);
+    return this.m._lua_gettop(L);
   }
 
   private blLength(ud: number): number {
@@ -1176,34 +1286,34 @@ export class LuaVm {
   /** Folds the chunks into one string and leaves it on top of the stack. */
   private pushFolded(L: number, idx: number): void {
     const lua = this.lua;
-    const at = lua.lua_absindex(L, idx);
-    lua.lua_getiuservalue(L, at, 1);
-    const chunks = lua.lua_gettop(L);
+    const at = this.m._lua_absindex(L, idx);
+    this.m._lua_getiuservalue(L, at, 1);
+    const chunks = this.m._lua_gettop(L);
     const n = this.rawlen(L, chunks);
     if (n === 0) {
       this.m._lua_pushlstring(L, this.scratch, 0);
     } else if (n === 1) {
-      lua.lua_rawgeti(L, chunks, 1n);
+      this.m._lua_rawgeti(L, chunks, 1n);
     } else {
       lua.luaL_checkstack(L, n, 'bufferlist');
-      for (let i = 1; i <= n; i++) lua.lua_rawgeti(L, chunks, BigInt(i));
-      lua.lua_concat(L, n);
-      lua.lua_pushvalue(L, -1);
-      lua.lua_rawseti(L, chunks, 1n);
+      for (let i = 1; i <= n; i++) this.m._lua_rawgeti(L, chunks, BigInt(i));
+      this.m._lua_concat(L, n);
+      this.m._lua_pushvalue(L, -1);
+      this.m._lua_rawseti(L, chunks, 1n);
       for (let i = 2; i <= n; i++) {
-        lua.lua_pushnil(L);
-        lua.lua_rawseti(L, chunks, BigInt(i));
+        this.m._lua_pushnil(L);
+        this.m._lua_rawseti(L, chunks, BigInt(i));
       }
     }
-    lua.lua_rotate(L, chunks, 1);
-    lua.lua_settop(L, -2);
+    this.m._lua_rotate(L, chunks, 1);
+    this.m._lua_settop(L, -2);
   }
 
   /** Bytes of the bufferlist at idx (a view; the folded string stays anchored in its chunks). */
   private bufferlistView(L: number, idx: number): Uint8Array {
     this.pushFolded(L, idx);
     const view = this.stringAt(L, -1);
-    this.lua.lua_settop(L, -2);
+    this.m._lua_settop(L, -2);
     return view;
   }
 
@@ -1212,9 +1322,8 @@ export class LuaVm {
   }
 
   private compareBufferlists(L: number): number {
-    const lua = this.lua;
-    lua.luaL_checkudata(L, 1, REG_BUFFERLIST_MT);
-    lua.luaL_checkudata(L, 2, REG_BUFFERLIST_MT);
+    this.m._luaL_checkudata(L, 1, this.cstr(REG_BUFFERLIST_MT));
+    this.m._luaL_checkudata(L, 2, this.cstr(REG_BUFFERLIST_MT));
     const a = Buffer.from(this.bufferlistView(L, 1));
     return Buffer.compare(a, this.bufferlistView(L, 2));
   }
@@ -1223,24 +1332,24 @@ export class LuaVm {
     const lua = this.lua;
     return {
       append: (L) => {
-        const ud = lua.luaL_checkudata(L, 1, REG_BUFFERLIST_MT);
-        if (lua.lua_type(L, 2) !== LuaT.STRING) lua.luaL_typeerror(L, 2, 'string');
-        lua.lua_getiuservalue(L, 1, 1);
+        const ud = this.m._luaL_checkudata(L, 1, this.cstr(REG_BUFFERLIST_MT));
+        if (this.m._lua_type(L, 2) !== LuaT.STRING) lua.luaL_typeerror(L, 2, 'string');
+        this.m._lua_getiuservalue(L, 1, 1);
         const n = this.rawlen(L, -1) + 1;
-        lua.lua_pushvalue(L, 2);
-        lua.lua_rawseti(L, -2, BigInt(n));
+        this.m._lua_pushvalue(L, 2);
+        this.m._lua_rawseti(L, -2, BigInt(n));
         const added = this.rawlen(L, 2);
         this.m.HEAPU32[ud >> 2] = this.blLength(ud) + added;
         if (n >= BUFFERLIST_MAX_CHUNKS) this.pushFolded(L, 1);
         return 0;
       },
       str: (L) => {
-        lua.luaL_checkudata(L, 1, REG_BUFFERLIST_MT);
+        this.m._luaL_checkudata(L, 1, this.cstr(REG_BUFFERLIST_MT));
         this.pushFolded(L, 1);
         return 1;
       },
       __len: (L) => {
-        const ud = lua.luaL_checkudata(L, 1, REG_BUFFERLIST_MT);
+        const ud = this.m._luaL_checkudata(L, 1, this.cstr(REG_BUFFERLIST_MT));
         this.m._lua_pushinteger(L, BigInt(this.blLength(ud)));
         return 1;
       },
@@ -1260,18 +1369,18 @@ export class LuaVm {
         return 1;
       },
       __concat: (L) => {
-        const a = lua.luaL_checkudata(L, 1, REG_BUFFERLIST_MT);
-        const b = lua.luaL_checkudata(L, 2, REG_BUFFERLIST_MT);
+        const a = this.m._luaL_checkudata(L, 1, this.cstr(REG_BUFFERLIST_MT));
+        const b = this.m._luaL_checkudata(L, 2, this.cstr(REG_BUFFERLIST_MT));
         const length = this.blLength(a) + this.blLength(b);
         // Strings are immutable, so sharing them makes the result independent of later appends.
         const result = this.pushBufferlist(L, undefined);
-        lua.lua_getiuservalue(L, result, 1);
+        this.m._lua_getiuservalue(L, result, 1);
         this.pushFolded(L, 1);
-        lua.lua_rawseti(L, -2, 1n);
+        this.m._lua_rawseti(L, -2, 1n);
         this.pushFolded(L, 2);
-        lua.lua_rawseti(L, -2, 2n);
-        lua.lua_settop(L, result);
-        this.m.HEAPU32[lua.lua_touserdata(L, result) >> 2] = length;
+        this.m._lua_rawseti(L, -2, 2n);
+        this.m._lua_settop(L, result);
+        this.m.HEAPU32[this.m._lua_touserdata(L, result) >> 2] = length;
         return 1;
       },
       // Chunks are Lua strings; the collector frees them with the userdata.

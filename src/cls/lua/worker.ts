@@ -7,7 +7,8 @@ import { ERRNO } from '../../core/errors.js';
 import { invariant } from '../../core/assert.js';
 import type { HostCall, HostReply } from './host.js';
 import {
-  SIGNAL_PENDING, SIGNAL_REPLIED,
+  INLINE_REPLY_MAX_BYTES, SIGNAL_HEADER_BYTES, SIGNAL_PENDING, SIGNAL_REPLIED,
+  SIG_INLINE_LEN, SIG_INLINE_RET, SIG_INLINE_SEQ, SIG_STATE,
   type CallMessage, type DoneMessage, type HostReplyMessage, type ReadyMessage, type WorkerInit,
 } from './protocol.js';
 import { LuaVm } from './vm.js';
@@ -17,7 +18,8 @@ import type { MagickInvoker } from './magick-protocol.js';
 const init = workerData as WorkerInit;
 const port = parentPort;
 invariant(port !== null, 'lua worker started outside worker_threads');
-const signal = new Int32Array(init.signal);
+const signal = new Int32Array(init.signal, 0, SIGNAL_HEADER_BYTES / Int32Array.BYTES_PER_ELEMENT);
+const inline = new Uint8Array(init.signal, SIGNAL_HEADER_BYTES, INLINE_REPLY_MAX_BYTES);
 let hostSeq = 0;
 
 function now_ms(): number {
@@ -26,9 +28,10 @@ function now_ms(): number {
 
 function invokeHost(id: number, call: HostCall, deadline_ms: number): HostReply {
   const seq = ++hostSeq;
-  Atomics.store(signal, 0, SIGNAL_PENDING);
+  Atomics.store(signal, SIG_STATE, SIGNAL_PENDING);
   init.hostPort.postMessage({ id, seq, call });
   for (;;) {
+    if (Atomics.load(signal, SIG_INLINE_SEQ) === seq) return inlineReply();
     const received = receiveMessageOnPort(init.hostPort);
     if (received !== undefined) {
       const msg = received.message as HostReplyMessage;
@@ -38,11 +41,19 @@ function invokeHost(id: number, call: HostCall, deadline_ms: number): HostReply 
     }
     // Signalled but no message: the signal was a stale reply's. Re-arm, then look once more
     // before sleeping, so a reply landing in between is not missed.
-    if (Atomics.compareExchange(signal, 0, SIGNAL_REPLIED, SIGNAL_PENDING) === SIGNAL_REPLIED) continue;
+    if (Atomics.compareExchange(signal, SIG_STATE, SIGNAL_REPLIED, SIGNAL_PENDING) === SIGNAL_REPLIED) continue;
     const left_ms = deadline_ms - now_ms();
     if (left_ms <= 0) return { ret: -ERRNO.ETIMEDOUT, message: `host ${call.fn} did not answer before the deadline` };
-    Atomics.wait(signal, 0, SIGNAL_PENDING, left_ms);
+    Atomics.wait(signal, SIG_STATE, SIGNAL_PENDING, left_ms);
   }
+}
+
+/** The reply the main thread wrote into the shared buffer, copied out of it. */
+function inlineReply(): HostReply {
+  const ret = Atomics.load(signal, SIG_INLINE_RET);
+  const length = Atomics.load(signal, SIG_INLINE_LEN);
+  invariant(length <= INLINE_REPLY_MAX_BYTES, 'inline reply longer than its buffer');
+  return length < 0 ? { ret } : { ret, data: inline.slice(0, length) };
 }
 
 // The image worker starts with the first `magick` call, so OSDs that never make thumbnails
