@@ -246,12 +246,37 @@ export function registerOsdCommands(program: Command, conf: Getter, json: () => 
     .description('every PG with its state, object count and bytes')
     .action(async () => {
       await withRados(conf(), async (r) => {
-        const rows = (await r.monCommand({ prefix: 'pg dump' })).out as Array<{ pgid: string; state: string; objects: number; bytes: number }>;
+        type Row = { pgid: string; state: string; objects: number; bytes: number; lastScrubStamp?: string; lastDeepScrubStamp?: string };
+        const rows = (await r.monCommand({ prefix: 'pg dump' })).out as Row[];
         if (json()) process.stdout.write(`${JSON.stringify(rows)}\n`);
         else {
-          process.stdout.write('PG_STAT  OBJECTS  BYTES  STATE\n');
-          for (const row of rows) process.stdout.write(`${row.pgid}  ${row.objects}  ${row.bytes}  ${row.state}\n`);
+          process.stdout.write('PG_STAT  OBJECTS  BYTES  STATE  SCRUB_STAMP  DEEP_SCRUB_STAMP\n');
+          for (const row of rows) {
+            process.stdout.write(`${row.pgid}  ${row.objects}  ${row.bytes}  ${row.state}  ${row.lastScrubStamp ?? '-'}  ${row.lastDeepScrubStamp ?? '-'}\n`);
+          }
         }
+      });
+    });
+  for (const verb of ['scrub', 'deep-scrub', 'repair'] as const) {
+    pg.command(`${verb} <pgid>`)
+      .description(
+        verb === 'scrub'
+          ? 'compare the metadata of every copy of a PG'
+          : verb === 'deep-scrub'
+            ? 'compare every copy of a PG, data checksums included'
+            : 'deep-scrub a PG and copy the authoritative object over every copy that differs',
+      )
+      .action(async (pgid: string) => {
+        await withRados(conf(), async (r) => finish(await r.monCommandRaw({ prefix: `pg ${verb}`, pgid })));
+      });
+  }
+  pg.command('list-inconsistent-obj <pgid>')
+    .description("objects the PG's last scrub found inconsistent, as JSON")
+    .action(async (pgid: string) => {
+      await withRados(conf(), async (r) => {
+        const reply = await r.monCommandRaw({ prefix: 'pg list-inconsistent-obj', pgid });
+        if (reply.ret < 0) finish(reply);
+        else process.stdout.write(`${JSON.stringify(reply.out)}\n`);
       });
     });
 

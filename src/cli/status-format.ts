@@ -18,13 +18,19 @@ export function formatStatus(s: ClusterStatus): string {
   lines.push(`    pools:   ${pg.num_pools} pools, ${pg.num_pgs} pgs`);
   lines.push(`    objects: ${pg.num_objects} objects, ${byteU(pg.data_bytes)}`);
   lines.push(`    usage:   ${byteU(pg.bytes_used)} used, ${byteU(pg.bytes_avail)} / ${byteU(pg.bytes_total)} avail`);
-  if (pg.pgs_by_state.length === 0) {
-    lines.push('    pgs:     ');
-  } else {
-    pg.pgs_by_state.forEach((st, i) => {
-      lines.push(`${i === 0 ? '    pgs:     ' : '             '}${st.count} ${st.state_name}`);
-    });
-  }
+  const pgLines: string[] = [];
+  // Older monitors do not send the degraded counts.
+  const degraded = pg.degraded_objects ?? 0;
+  if (degraded > 0) pgLines.push(`${degraded}/${pg.degraded_total} objects degraded (${((100 * degraded) / Math.max(1, pg.degraded_total)).toFixed(3)}%)`);
+  for (const st of pg.pgs_by_state) pgLines.push(`${st.count} ${st.state_name}`);
+  if (pgLines.length === 0) lines.push('    pgs:     ');
+  pgLines.forEach((l, i) => lines.push(`${i === 0 ? '    pgs:     ' : '             '}${l}`));
   lines.push(' ');
+  const rate = pg.recovering_objects_per_sec ?? 0;
+  if (rate > 0) {
+    lines.push('  io:');
+    lines.push(`    recovery: ${Math.round(rate)} objects/s`);
+    lines.push(' ');
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -35,7 +35,7 @@ import {
   type OsdPgStats,
   type OsdFailureReport,
 } from '../proto/messages.js';
-import { pgIdString } from './maps/osdmap.js';
+import { mapPg, pgIdString, poolById } from './maps/osdmap.js';
 import {
   crushAddBucket,
   crushAddDevice,
@@ -78,6 +78,8 @@ export class Monitor {
   private server!: Awaited<ReturnType<typeof listen>>;
   private readonly subscribers = new Set<Connection>();
   private readonly reports = new Map<number, OsdPgStats>();
+  /** Per OSD: its recovered-object counter at its previous report, and the rate since then. */
+  private readonly recoveryRates = new Map<number, { count: number; at_ms: number; perSec: number }>();
   /** OSD id → its monitor session: a dropped session marks the OSD down (fast local detection). */
   private readonly osdSessions = new Map<number, Connection>();
   /** Failure reports: target OSD → (its up_from when reported, distinct reporters). */
@@ -261,6 +263,7 @@ export class Monitor {
         if (!isPgStats(body)) throw RadosError.from('EINVAL', 'malformed pg stats');
         const stats = body;
         this.reports.set(stats.id, stats);
+        this.noteRecovery(stats);
         return { ok: true };
       }
       case MSG.OSD_FAILURE: {
@@ -300,6 +303,35 @@ export class Monitor {
     const map = await this.propose((m) => osdBoot(m, this.now(), boot));
     this.opts.log.info(`osd.${boot.id} booted at ${boot.addr} (e${map.epoch})`);
     return { epoch: map.epoch };
+  }
+
+  private noteRecovery(stats: OsdPgStats): void {
+    const count = typeof stats.recoveredObjects === 'number' ? stats.recoveredObjects : 0;
+    const now_ms = (this.opts.clock ?? realClock).monotonic_ms();
+    const prev = this.recoveryRates.get(stats.id);
+    let perSec = 0;
+    // A restarted OSD counts from zero again: that is no negative rate.
+    if (prev !== undefined && now_ms > prev.at_ms && count >= prev.count) perSec = ((count - prev.count) * 1000) / (now_ms - prev.at_ms);
+    this.recoveryRates.set(stats.id, { count, at_ms: now_ms, perSec });
+  }
+
+  private recoveryPerSec(): number {
+    let sum = 0;
+    for (const [id, r] of this.recoveryRates) if (this.reports.has(id)) sum += r.perSec;
+    return sum;
+  }
+
+  /** Parses a PG id as Ceph prints it ("1.a") and finds its acting primary's monitor session. */
+  private pgPrimary(pgid: string): { pool: number; ps: number; primary: number; session: Connection } {
+    const m = /^(\d+)\.([0-9a-f]+)$/.exec(pgid);
+    const pool = m ? poolById(this.map, Number(m[1])) : undefined;
+    const ps = m ? parseInt(m[2] ?? '', 16) : Number.NaN;
+    if (!m) throw RadosError.from('EINVAL', `invalid pgid '${pgid}'`);
+    if (!pool || !(ps < pool.pgNum)) throw RadosError.from('ENOENT', `pg ${pgid} does not exist`);
+    const primary = mapPg(this.map, pool, ps).actingPrimary;
+    const session = this.osdSessions.get(primary);
+    if (primary < 0 || session === undefined || session.closed) throw RadosError.from('EAGAIN', `pg ${pgid} primary osd.${primary} is not up`);
+    return { pool: pool.id, ps, primary, session };
   }
 
   private poolDeleteAllowed(): boolean {
@@ -484,12 +516,26 @@ export class Monitor {
         return { ret: 0, outs: message };
       }
       case 'status':
-        return { ret: 0, outs: '', out: computeStatus(this.map, this.reports) };
+        return { ret: 0, outs: '', out: computeStatus(this.map, this.reports, this.recoveryPerSec()) };
       case 'df':
-        return { ret: 0, outs: '', out: { pools: computeDf(this.map, this.reports), status: computeStatus(this.map, this.reports) } };
+        return { ret: 0, outs: '', out: { pools: computeDf(this.map, this.reports), status: computeStatus(this.map, this.reports, this.recoveryPerSec()) } };
       case 'pg dump': {
         const pgs = [...computePgStates(this.map, this.reports).values()].map((p) => ({ pgid: pgIdString(p.pool, p.ps), ...p }));
         return { ret: 0, outs: '', out: pgs };
+      }
+      case 'pg scrub':
+      case 'pg deep-scrub':
+      case 'pg repair': {
+        const pgid = str('pgid');
+        const { pool, ps, primary, session } = this.pgPrimary(pgid);
+        const verb = cmd.prefix.slice('pg '.length);
+        await session.request(MSG.OSD_PG_SCRUB, { pool, ps, deep: verb !== 'scrub', repair: verb === 'repair' }, { timeout_ms: 10_000 });
+        return { ret: 0, outs: `instructing pg ${pgid} on osd.${primary} to ${verb}` };
+      }
+      case 'pg list-inconsistent-obj': {
+        const { pool, ps, session } = this.pgPrimary(str('pgid'));
+        const out = await session.request(MSG.OSD_PG_LIST_INCONSISTENT, { pool, ps }, { timeout_ms: 10_000 });
+        return { ret: 0, outs: '', out };
       }
       case 'config set': {
         const name = str('name');

@@ -17,6 +17,13 @@ export interface ClusterStatus {
     bytes_avail: number;
     bytes_total: number;
     pgs_by_state: Array<{ state_name: string; count: number }>;
+    /** Object copies missing somewhere, out of objects × pool size (Ceph's "objects degraded"). */
+    degraded_objects: number;
+    degraded_total: number;
+    /** Objects recovered or backfilled per second, summed over the OSDs' last reports. */
+    recovering_objects_per_sec: number;
+    scrub_errors: number;
+    inconsistent_pgs: number;
   };
 }
 
@@ -59,6 +66,7 @@ export function computePgStates(map: OsdMap, reports: ReadonlyMap<number, OsdPgS
       const reporterIsPrimary = reported !== undefined && reports.get(mapping.actingPrimary)?.pgs.includes(reported) === true;
       // Like Ceph, a PG whose primary has not reported on it yet is 'unknown'.
       const state = fromMap !== 'active+clean' ? fromMap : reporterIsPrimary ? reported.state : 'unknown';
+      const fresh = reporterIsPrimary ? reported : undefined;
       out.set(key, {
         pool: pool.id,
         ps,
@@ -66,22 +74,42 @@ export function computePgStates(map: OsdMap, reports: ReadonlyMap<number, OsdPgS
         objects: reported?.objects ?? 0,
         bytes: reported?.bytes ?? 0,
         lastUpdate: reported?.lastUpdate ?? 0,
+        scrubErrors: fresh?.scrubErrors ?? 0,
+        degradedObjects: fresh?.degradedObjects ?? 0,
+        ...(fresh !== undefined ? { reportedEpoch: reports.get(mapping.actingPrimary)?.epoch ?? 0 } : {}),
+        ...(reported?.lastScrubStamp !== undefined ? { lastScrubStamp: reported.lastScrubStamp } : {}),
+        ...(reported?.lastDeepScrubStamp !== undefined ? { lastDeepScrubStamp: reported.lastDeepScrubStamp } : {}),
       });
     }
   }
   return out;
 }
 
-export function computeStatus(map: OsdMap, reports: ReadonlyMap<number, OsdPgStats>): ClusterStatus {
+/** A clean PG may also carry scrub flags (scrubbing, inconsistent) after 'active+clean'. */
+function isClean(state: string): boolean {
+  return state === 'active+clean' || state.startsWith('active+clean+');
+}
+
+export function computeStatus(map: OsdMap, reports: ReadonlyMap<number, OsdPgStats>, recoveringPerSec = 0): ClusterStatus {
   const pgs = computePgStates(map, reports);
   const byState = new Map<string, number>();
   let objects = 0;
   let dataBytes = 0;
+  let degraded = 0;
+  let copies = 0;
+  let scrubErrors = 0;
+  let inconsistent = 0;
+  const poolSize = new Map(map.pools.map((p) => [p.id, p.size]));
   for (const pg of pgs.values()) {
     byState.set(pg.state, (byState.get(pg.state) ?? 0) + 1);
     objects += pg.objects;
     dataBytes += pg.bytes;
+    degraded += pg.degradedObjects ?? 0;
+    copies += pg.objects * (poolSize.get(pg.pool) ?? 1);
+    scrubErrors += pg.scrubErrors ?? 0;
+    if (pg.state.includes('inconsistent')) inconsistent++;
   }
+  degraded = Math.min(degraded, copies);
   let used = 0;
   let avail = 0;
   let total = 0;
@@ -96,14 +124,20 @@ export function computeStatus(map: OsdMap, reports: ReadonlyMap<number, OsdPgSta
   const checks: string[] = [];
   const down = map.osds.length - up;
   if (down > 0) checks.push(`${down} osds down`);
-  const notClean = [...pgs.values()].filter((p) => p.state !== 'active+clean').length;
+  const notClean = [...pgs.values()].filter((p) => !isClean(p.state)).length;
   const inactive = [...pgs.values()].filter((p) => !p.state.startsWith('active')).length;
   if (inactive > 0) checks.push(`Reduced data availability: ${inactive} pgs inactive`);
-  else if (notClean > 0) checks.push(`Degraded data redundancy: ${notClean} pgs degraded`);
+  else if (notClean > 0) {
+    const objs = degraded > 0 ? `${degraded}/${copies} objects degraded (${((100 * degraded) / Math.max(1, copies)).toFixed(3)}%), ` : '';
+    checks.push(`Degraded data redundancy: ${objs}${notClean} pgs degraded`);
+  }
   if (map.osds.length === 0) checks.push('no osds');
+  const errors: string[] = [];
+  if (scrubErrors > 0) errors.push(`${scrubErrors} scrub errors`);
+  if (inconsistent > 0) errors.push(`Possible data damage: ${inconsistent} pg${inconsistent === 1 ? '' : 's'} inconsistent`);
   return {
     fsid: map.fsid,
-    health: { status: checks.length === 0 ? 'HEALTH_OK' : 'HEALTH_WARN', checks },
+    health: { status: errors.length > 0 ? 'HEALTH_ERR' : checks.length === 0 ? 'HEALTH_OK' : 'HEALTH_WARN', checks: [...errors, ...checks] },
     monmap: { num_mons: 1, epoch: 1 },
     osdmap: { epoch: map.epoch, num_osds: map.osds.length, num_up_osds: up, num_in_osds: inn },
     pgmap: {
@@ -115,6 +149,11 @@ export function computeStatus(map: OsdMap, reports: ReadonlyMap<number, OsdPgSta
       bytes_avail: avail,
       bytes_total: total,
       pgs_by_state: [...byState.entries()].map(([state_name, count]) => ({ state_name, count })).sort((a, b) => b.count - a.count),
+      degraded_objects: degraded,
+      degraded_total: copies,
+      recovering_objects_per_sec: recoveringPerSec,
+      scrub_errors: scrubErrors,
+      inconsistent_pgs: inconsistent,
     },
   };
 }

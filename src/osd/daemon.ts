@@ -26,6 +26,11 @@ import {
   type OsdPgQuery,
   type OsdPgScan,
   type OsdPgScanReply,
+  type OsdPgScrubMap,
+  type OsdPgScrubMapReply,
+  type OsdPgScrubRequest,
+  type OsdPgListInconsistent,
+  type OsdPgListInconsistentReply,
   type ClassMapMessage,
   type MonCommandReply,
   type MonHelloReply,
@@ -42,7 +47,8 @@ import { executeOps, isWriteOp, memoryObject, memoryView, precheckRequest, type 
 import type { ObjectKey, ObjectStore } from './store/object-store.js';
 import { PgState, PG_LOG_KEEP, LOG_TRIM_EVERY, type PgPersisted } from './pg-state.js';
 import { isValidOpRequest, isValidPglsRequest, isValidRepop } from './validate.js';
-import { PgPeering, objectNameOf, parseObjectName, type ActivateAction, type PeeringAction, type PeeringEvent } from './pg/index.js';
+import { PgPeering, compareScrubMaps, objectNameOf, parseObjectName, type ActivateAction, type PeeringAction, type PeeringEvent, type ScrubInconsistency, type ScrubMap } from './pg/index.js';
+import { buildScrubMap } from './scrub.js';
 import { mutationForCopy, readObjectCopy, sameVersion } from './object-copy.js';
 import { Heartbeat } from './heartbeat.js';
 import { ClassHost } from '../cls/class-host.js';
@@ -104,6 +110,8 @@ export class Osd {
   private recoveryActive = 0;
   private readonly recoveryWaiters: Array<() => void> = [];
   private readonly recoveryMaxActive: number;
+  /** Objects recovered or backfilled by this OSD as primary since it started. */
+  private recoveredObjects = 0;
 
   constructor(private readonly opts: OsdOptions) {
     const c = opts.config;
@@ -179,6 +187,8 @@ export class Osd {
         },
         onRequest: (type, body) => {
           if (type === MSG.CLASSMAP) return this.classes.updateClassMap((body as ClassMapMessage).map);
+          if (type === MSG.OSD_PG_SCRUB) return this.startScrub(checkScrubRequest(body));
+          if (type === MSG.OSD_PG_LIST_INCONSISTENT) return this.listInconsistent(checkScrubRequest(body));
           throw RadosError.from('EOPNOTSUPP', `monitor request '${type}'`);
         },
       },
@@ -349,6 +359,10 @@ export class Osd {
         return this.handleScan(checkPgMessage(body) as OsdPgScan);
       case MSG.OSD_PG_BACKFILLED:
         return this.handleBackfilled(checkPgMessage(body));
+      case MSG.OSD_PG_SCRUB_MAP: {
+        const m = checkPgMessage(body) as OsdPgScrubMap;
+        return { objects: buildScrubMap(this.opts.store, m.pool, m.ps, m.deep === true) } satisfies OsdPgScrubMapReply;
+      }
       default:
         throw RadosError.from('EOPNOTSUPP', `unknown OSD request '${type}'`);
     }
@@ -829,6 +843,7 @@ export class Osd {
         ),
       );
     }
+    this.recoveredObjects++;
     this.feed(pg, { t: 'recovered', epoch, name });
   }
 
@@ -1004,6 +1019,122 @@ export class Osd {
     return { ok: true };
   }
 
+  // ---- scrub ----
+
+  private primaryPg(pool: number, ps: number): PgState {
+    const pg = this.pgs.get(`${pool}.${ps}`);
+    if (pg?.peering === undefined || !pg.peering.isPrimary) throw RadosError.from('EAGAIN', `osd.${this.opts.id} is not the primary of pg ${pool}.${ps.toString(16)}`);
+    return pg;
+  }
+
+  /** Starts a scrub in the background (the monitor's command returns at once, as Ceph's does). */
+  private startScrub(req: OsdPgScrubRequest): { ok: true } {
+    const pg = this.primaryPg(req.pool, req.ps);
+    const pgid = `${req.pool}.${req.ps.toString(16)}`;
+    if (pg.scrubbing !== '') return { ok: true };
+    void this.scrubPg(pg, req.deep || req.repair, req.repair).catch((err: unknown) => this.opts.log.warn(`pg ${pgid} scrub stopped: ${String(err)}`));
+    return { ok: true };
+  }
+
+  /**
+   * Compares every acting member's copy of the PG, holding the PG's op queue so that no write
+   * lands between the members' listings; a repair then spreads each authoritative copy.
+   */
+  private async scrubPg(pg: PgState, deep: boolean, repair: boolean): Promise<void> {
+    const pgid = `${pg.pool}.${pg.ps.toString(16)}`;
+    const what = repair ? 'repair' : deep ? 'deep-scrub' : 'scrub';
+    pg.scrubbing = deep ? 'deep' : 'scrub';
+    this.reportSoon();
+    try {
+      await pg.enqueue(MAX_QUEUED_OPS_PER_PG, async () => {
+        const peering = pg.peering;
+        if (peering === undefined || !peering.isActive || peering.state !== 'active+clean') {
+          this.opts.log.warn(`pg ${pgid} ${what} skipped: the pg is ${peering?.state ?? 'not led here'}`);
+          return;
+        }
+        await Promise.allSettled([...pg.inflight.values()]);
+        const epoch = peering.intervalEpoch;
+        const self = this.opts.id;
+        const members = peering.actingSet.filter((id) => id >= 0);
+        const maps: ScrubMap[] = await Promise.all(
+          members.map(async (osd) => {
+            if (osd === self) return { osd, objects: buildScrubMap(this.opts.store, pg.pool, pg.ps, deep) };
+            const reply = await this.peer(osd).request<OsdPgScrubMapReply>(
+              MSG.OSD_PG_SCRUB_MAP,
+              { pool: pg.pool, ps: pg.ps, epoch, deep } satisfies OsdPgScrubMap,
+              { timeout_ms: PEER_REQUEST_TIMEOUT_MS },
+            );
+            return { osd, objects: reply.objects };
+          }),
+        );
+        const found = compareScrubMaps(self, maps, deep);
+        const errors = scrubErrorCount(found);
+        // Until every repair has landed, the findings stand (a failed repair leaves them visible).
+        pg.inconsistencies = found;
+        let fixed = 0;
+        if (repair) {
+          for (const inc of found) {
+            if (pg.peering !== peering || !peering.isActive) break;
+            await this.repairObject(pg, epoch, inc);
+            fixed += inc.shards.length;
+          }
+          if (fixed === errors) pg.inconsistencies = [];
+        }
+        // Stamps increase strictly, so a watcher can tell one scrub's end from the next.
+        const wall = this.opts.clock.wall();
+        const stamp_ms = Math.max(wall.sec * 1000 + Math.floor(wall.nsec / 1e6), (Date.parse(pg.lastScrubStamp) || 0) + 1);
+        const stamp = new Date(stamp_ms).toISOString();
+        pg.lastScrubStamp = stamp;
+        if (deep) pg.lastDeepScrubStamp = stamp;
+        const summary = `${pgid} ${what} ${errors} errors${repair ? `, ${fixed} fixed` : ''}`;
+        if (errors > 0) this.opts.log.warn(`${summary}: ${found.map((f) => `${f.name.replace(/\0/g, '/')} [${f.errors.join(',')}] on osd.${f.shards.map((x) => x.osd).join(',osd.')}`).join('; ')}`);
+        else this.opts.log.info(`${summary} ok`);
+      });
+    } finally {
+      pg.scrubbing = '';
+      this.reportSoon();
+    }
+  }
+
+  /** Makes every differing member hold the authoritative copy of one object. */
+  private async repairObject(pg: PgState, epoch: number, inc: ScrubInconsistency): Promise<void> {
+    const self = this.opts.id;
+    const key = this.objectKeyFor(pg, inc.name);
+    const wireKey = { hash: key.hash, namespace: key.namespace, oid: key.oid, locator: key.locator };
+    if (inc.authoritative !== self) {
+      const { object } = await this.peer(inc.authoritative).request<OsdPgPullReply>(
+        MSG.OSD_PG_PULL,
+        { pool: pg.pool, ps: pg.ps, epoch, key: wireKey } satisfies OsdPgPull,
+        { timeout_ms: PEER_REQUEST_TIMEOUT_MS },
+      );
+      await this.applyCopy(pg, object);
+    }
+    const object = readObjectCopy(this.opts.store, key);
+    const targets = inc.shards.map((s) => s.osd).filter((osd) => osd !== self);
+    await Promise.all(
+      targets.map((osd) =>
+        this.peer(osd).request(MSG.OSD_PG_PUSH, { pool: pg.pool, ps: pg.ps, epoch, object } satisfies OsdPgPush, { timeout_ms: PEER_REQUEST_TIMEOUT_MS }),
+      ),
+    );
+  }
+
+  private listInconsistent(req: OsdPgListInconsistent): OsdPgListInconsistentReply {
+    const pg = this.primaryPg(req.pool, req.ps);
+    return {
+      epoch: pg.peering?.intervalEpoch ?? 0,
+      inconsistents: pg.inconsistencies.map((inc) => {
+        const { namespace, oid, locator } = parseObjectName(inc.name);
+        return {
+          object: { name: oid, nspace: namespace, locator },
+          errors: [],
+          union_shard_errors: inc.errors,
+          selected_object_info: { osd: inc.authoritative },
+          shards: inc.shards.map((s) => ({ osd: s.osd, primary: s.osd === this.opts.id, errors: s.errors })),
+        };
+      }),
+    };
+  }
+
   // ---- failure detection ----
 
   private updateHeartbeatPeers(map: OsdMap): void {
@@ -1075,8 +1206,24 @@ export class Osd {
         const mapping = mapPg(map, pool, ps);
         if (mapping.actingPrimary !== this.opts.id) continue;
         const pg = this.pgs.get(`${pool.id}.${ps}`);
-        const state = pg?.peering?.state || 'peering';
-        pgs.push({ pool: pool.id, ps, state, objects: pg?.objects ?? 0, bytes: pg?.bytes ?? 0, lastUpdate: pg?.lastUpdate ?? 0 });
+        let state = pg?.peering?.state || 'peering';
+        const scrubErrors = pg === undefined ? 0 : scrubErrorCount(pg.inconsistencies);
+        if (pg !== undefined && state.startsWith('active')) {
+          if (pg.scrubbing !== '') state += pg.scrubbing === 'deep' ? '+scrubbing+deep' : '+scrubbing';
+          if (scrubErrors > 0) state += '+inconsistent';
+        }
+        pgs.push({
+          pool: pool.id,
+          ps,
+          state,
+          objects: pg?.objects ?? 0,
+          bytes: pg?.bytes ?? 0,
+          lastUpdate: pg?.lastUpdate ?? 0,
+          scrubErrors,
+          degradedObjects: pg?.peering?.degradedObjects(pg.objects) ?? 0,
+          ...(pg?.lastScrubStamp ? { lastScrubStamp: pg.lastScrubStamp } : {}),
+          ...(pg?.lastDeepScrubStamp ? { lastDeepScrubStamp: pg.lastDeepScrubStamp } : {}),
+        });
       }
     }
     const fs = this.opts.store.statfs();
@@ -1094,6 +1241,7 @@ export class Osd {
         pgs,
         store: { usedBytes: fs.usedBytes, objects: fs.objects, totalBytes: disk.totalBytes, availBytes: disk.availBytes },
         poolIo,
+        recoveredObjects: this.recoveredObjects,
       });
     } catch {
       // the monitor is away; the next report will carry the same information
@@ -1111,4 +1259,16 @@ function checkPgMessage(v: unknown): { pool: number; ps: number; epoch: number }
     throw RadosError.from('EINVAL', 'malformed peering message');
   }
   return o as { pool: number; ps: number; epoch: number };
+}
+
+/** Ceph counts one scrub error per differing copy. */
+function scrubErrorCount(found: readonly ScrubInconsistency[]): number {
+  return found.reduce((n, f) => n + f.shards.length, 0);
+}
+
+function checkScrubRequest(v: unknown): OsdPgScrubRequest {
+  const o = v as Record<string, unknown> | null;
+  const nat = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+  if (typeof o !== 'object' || o === null || !nat(o['pool']) || !nat(o['ps'])) throw RadosError.from('EINVAL', 'malformed scrub request');
+  return { pool: o['pool'] as number, ps: o['ps'] as number, deep: o['deep'] === true, repair: o['repair'] === true };
 }

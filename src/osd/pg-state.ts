@@ -3,7 +3,7 @@
 // and the peering machine when this OSD is the PG's primary.
 import { invariant } from '../core/assert.js';
 import type { PgLogEntry } from '../proto/messages.js';
-import { PgPeering, type PeerLog, type PgInfo } from './pg/index.js';
+import { PgPeering, type PeerLog, type PgInfo, type ScrubInconsistency } from './pg/index.js';
 
 /** Requests remembered for duplicate detection (Ceph keeps osd_min_pg_log_entries = 250..3000). */
 export const PG_LOG_KEEP = 3000;
@@ -42,6 +42,11 @@ export class PgState {
   /** Identity of the current interval (acting, primary, members' up_from) as last seen. */
   intervalKey = '';
   peering: PgPeering | undefined;
+  /** Primary only, not persisted: what the last scrub found that no repair has fixed. */
+  inconsistencies: readonly ScrubInconsistency[] = [];
+  scrubbing: '' | 'scrub' | 'deep' = '';
+  lastScrubStamp = '';
+  lastDeepScrubStamp = '';
   /** Woken whenever the peering state or the map changes (ops waiting for `active`). */
   private activeWaiters: Array<() => void> = [];
   private log: PgLogEntry[] = [];

@@ -38,6 +38,13 @@ export const MSG = {
   OSD_PG_BACKFILLED: 'osd.pg_backfilled',
   /** Heartbeat between OSDs that share PGs. */
   OSD_PING: 'osd.ping',
+  /** Scrub: a primary asks a member for its scrub map of a PG (OsdPgScrubMap → OsdPgScrubMapReply). */
+  OSD_PG_SCRUB_MAP: 'osd.pg_scrub_map',
+  // monitor → OSD (requests on the OSD's monitor session)
+  /** `pg scrub|deep-scrub|repair`: the PG's primary starts it and acks at once (OsdPgScrubRequest). */
+  OSD_PG_SCRUB: 'osd.pg_scrub',
+  /** `pg list-inconsistent-obj`: the primary's findings of its last scrub (OsdPgListInconsistent). */
+  OSD_PG_LIST_INCONSISTENT: 'osd.pg_list_inconsistent',
   // OSD → monitor
   /** A peer missed its heartbeats for longer than osd_heartbeat_grace. */
   OSD_FAILURE: 'osd.failure',
@@ -91,6 +98,14 @@ export interface PgStat {
   readonly objects: number;
   readonly bytes: number;
   readonly lastUpdate: number;
+  /** Errors the last scrub found and no repair has fixed yet (absent: 0). */
+  readonly scrubErrors?: number;
+  /** Object copies missing on some member (recovery, backfill, absent members). */
+  readonly degradedObjects?: number;
+  readonly lastScrubStamp?: string;
+  readonly lastDeepScrubStamp?: string;
+  /** Set by the monitor in `pg dump`: the map epoch of the primary's report this row comes from. */
+  readonly reportedEpoch?: number;
 }
 export interface OsdPgStats {
   readonly id: number;
@@ -98,6 +113,8 @@ export interface OsdPgStats {
   readonly pgs: readonly PgStat[];
   readonly store: { readonly usedBytes: number; readonly objects: number; readonly totalBytes: number; readonly availBytes: number };
   readonly poolIo: ReadonlyArray<{ pool: number; rdOps: number; rdBytes: number; wrOps: number; wrBytes: number }>;
+  /** Objects this OSD has recovered or backfilled since it started (the monitor derives a rate). */
+  readonly recoveredObjects?: number;
 }
 
 export interface OsdOpRequest {
@@ -255,4 +272,49 @@ export interface OsdFailureReport {
   readonly epoch: number;
   /** How long the target has been silent, in milliseconds. */
   readonly silent_ms: number;
+}
+
+/** Same shape as src/osd/pg ScrubObject. */
+export interface ScrubObjectWire {
+  readonly name: string;
+  readonly size: number;
+  readonly userVersion: number;
+  readonly mtime: { readonly sec: number; readonly nsec: number };
+  readonly attrsDigest: number;
+  readonly omapDigest: number;
+  readonly omapHeaderDigest: number;
+  readonly dataDigest?: number;
+}
+
+export interface OsdPgScrubMap {
+  readonly pool: number;
+  readonly ps: number;
+  readonly epoch: number;
+  readonly deep: boolean;
+}
+export interface OsdPgScrubMapReply {
+  readonly objects: readonly ScrubObjectWire[];
+}
+
+export interface OsdPgScrubRequest {
+  readonly pool: number;
+  readonly ps: number;
+  readonly deep: boolean;
+  readonly repair: boolean;
+}
+
+export interface OsdPgListInconsistent {
+  readonly pool: number;
+  readonly ps: number;
+}
+/** Like `rados list-inconsistent-obj`, simplified. */
+export interface OsdPgListInconsistentReply {
+  readonly epoch: number;
+  readonly inconsistents: ReadonlyArray<{
+    readonly object: { readonly name: string; readonly nspace: string; readonly locator: string };
+    readonly errors: readonly string[];
+    readonly union_shard_errors: readonly string[];
+    readonly selected_object_info: { readonly osd: number };
+    readonly shards: ReadonlyArray<{ readonly osd: number; readonly primary: boolean; readonly errors: readonly string[] }>;
+  }>;
 }

@@ -200,6 +200,19 @@ export class PgPeering {
     }
   }
 
+  /**
+   * Object copies this PG lacks (Ceph's "objects degraded"): every missing entry, every object a
+   * backfill target has not received yet, and every object for each absent member.
+   */
+  degradedObjects(objectsInPg: number): number {
+    if (this.phase !== 'active' && this.phase !== 'peered') return 0;
+    let n = 0;
+    for (const set of this.missing.values()) n += set.size;
+    n += this.backfills.size * Math.max(0, objectsInPg - this.backfillDone.size);
+    n += Math.max(0, this.cfg.size - this.acting.length) * objectsInPg;
+    return n;
+  }
+
   /** True when `name` must be recovered somewhere before a write (or, on the primary, a read) touches it. */
   needsRecovery(name: ObjectName): boolean {
     invariant(this.phase === 'active', 'recovery questions are asked of an active PG');
