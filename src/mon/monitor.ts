@@ -176,9 +176,11 @@ export class Monitor {
   }
 
   private publish(): void {
+    // One body object for every subscriber: the messenger encodes it once.
+    const body = { map: this.map };
     for (const conn of this.subscribers) {
       if (conn.closed) this.subscribers.delete(conn);
-      else conn.send(MSG.OSDMAP, { map: this.map });
+      else conn.send(MSG.OSDMAP, body);
     }
   }
 

@@ -198,7 +198,7 @@ export class MessengerConnection implements Connection {
       this.opts.log('debug', `oneway ${type} to ${this.peer} dropped: connection closed`);
       return;
     }
-    const chunks = encodeMessage(FrameKind.oneway, 0, type, body, { limits: this.opts.limits });
+    const chunks = encodeOneway(type, body, this.opts.limits);
     const size_bytes = chunksBytes(chunks);
     const limit = this.opts.limits.maxQueuedOnewayBytes;
     if (this.state === 'open' && this.socket !== null) {
@@ -524,4 +524,21 @@ function errorFromWire(body: unknown, type: string, peer: string): RadosError {
     }
   }
   return RadosError.from('EBADMSG', `${type} to ${peer}: malformed error reply`);
+}
+
+/**
+ * Oneway frames carry no tid, so the same body encodes to the same bytes for every connection.
+ * A publisher that hands one body object to many connections (the monitor pushing an OSDMap to
+ * every subscriber) then pays for one encoding, not one per subscriber. Bodies passed to
+ * send() are treated as immutable, as every other message body is.
+ */
+const onewayFrames = new WeakMap<object, { type: string; limits: unknown; chunks: Buffer[] }>();
+
+function encodeOneway(type: string, body: unknown, limits: Parameters<typeof encodeMessage>[4] extends infer O ? (O extends { limits?: infer L } ? L : never) : never): Buffer[] {
+  if (typeof body !== 'object' || body === null) return encodeMessage(FrameKind.oneway, 0, type, body, { limits });
+  const hit = onewayFrames.get(body);
+  if (hit !== undefined && hit.type === type && hit.limits === limits) return hit.chunks;
+  const chunks = encodeMessage(FrameKind.oneway, 0, type, body, { limits });
+  onewayFrames.set(body, { type, limits, chunks });
+  return chunks;
 }
