@@ -5,37 +5,12 @@
 // exit code = errno on failure, as the other administration commands.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { RadosError, errnoName } from '../core/errors.js';
-import { Rados } from '../client/rados.js';
-import type { MonCommandReply } from '../proto/messages.js';
+import { withRados, fail, finish } from './mon-command.js';
+import { RadosError } from '../core/errors.js';
 import { classByName, type ClassMap, type ClassSummary } from '../mon/maps/classmap.js';
 import { describeClassScript } from '../cls/registry.js';
 
 type Getter = () => string;
-
-async function withRados<T>(conf: string, fn: (r: Rados) => Promise<T>): Promise<T> {
-  const rados = await Rados.connect({ conf, options: { client_mount_timeout: '10' } });
-  try {
-    return await fn(rados);
-  } finally {
-    await rados.close();
-  }
-}
-
-function fail(errno: number, message: string): void {
-  process.stderr.write(`Error ${errnoName(errno) ?? errno}: ${message}\n`);
-  process.exitCode = errno;
-}
-
-/** True when the reply succeeded; prints its status text either way. */
-function finish(reply: MonCommandReply): boolean {
-  if (reply.ret < 0) {
-    fail(-reply.ret, reply.outs);
-    return false;
-  }
-  if (reply.outs !== '') process.stderr.write(`${reply.outs}\n`);
-  return true;
-}
 
 function methodsText(c: ClassSummary): string {
   return c.methods.map((m) => `${m.name}(${m.flags})`).join(' ');

@@ -1,38 +1,18 @@
 // `sepia osd ...`, `sepia pg ...`, `sepia config set`: administration through the monitor, with
 // Ceph's texts (status lines on stderr, data on stdout, exit code = errno on failure).
 import type { Command } from 'commander';
-import { RadosError, errnoName } from '../core/errors.js';
-import { Rados } from '../client/rados.js';
+import { withRados, finish } from './mon-command.js';
+import { RadosError } from '../core/errors.js';
 import { locateObject, pgIdString, poolByName, type OsdMap } from '../mon/maps/osdmap.js';
-import type { MonCommandReply } from '../proto/messages.js';
 import { osdTreeJson, osdTreeText } from '../mon/maps/osd-tree.js';
 import { crushTreeJson, crushTreeText, crushDumpJson } from '../placement/index.js';
 
 type Getter = () => string;
 
-async function withRados<T>(conf: string, fn: (r: Rados) => Promise<T>): Promise<T> {
-  const rados = await Rados.connect({ conf, options: { client_mount_timeout: '10' } });
-  try {
-    return await fn(rados);
-  } finally {
-    await rados.close();
-  }
-}
-
 /** A weight argument: a number when it parses as one, else the text (the monitor rejects it). */
 function parseWeight(text: string): number | string {
   const n = Number(text);
   return text.trim() !== '' && Number.isFinite(n) ? n : text;
-}
-
-/** Ceph's `ceph` prints the status text on stderr and exits with the errno on failure. */
-function finish(reply: MonCommandReply): void {
-  if (reply.ret < 0) {
-    process.stderr.write(`Error ${errnoName(-reply.ret) ?? reply.ret}: ${reply.outs}\n`);
-    process.exitCode = -reply.ret;
-  } else if (reply.outs !== '') {
-    process.stderr.write(`${reply.outs}\n`);
-  }
 }
 
 function osdDump(map: OsdMap): string {

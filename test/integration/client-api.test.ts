@@ -3,6 +3,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as netConnect } from 'node:net';
+import { once } from 'node:events';
 import { TestCluster } from './harness.js';
 import { RadosError, ReadOp, WriteOp, type Rados, type IoCtx } from '../../src/index.js';
 import { ALL_NSPACES } from '../../src/client/ioctx.js';
@@ -191,7 +192,10 @@ describe('client library on a real local cluster', () => {
     const ac = new AbortController();
     ac.abort();
     await rejectsWith(io.read('a', { signal: ac.signal }), 'ECANCELED', 125);
-    await rejectsWith(io.read('a', { signal: AbortSignal.timeout(0) }), 'ETIMEDOUT', 110);
+    // A deadline that has passed: wait for the timer's abort event so the read cannot win the race.
+    const expired = AbortSignal.timeout(0);
+    await once(expired, 'abort');
+    await rejectsWith(io.read('a', { signal: expired }), 'ETIMEDOUT', 110);
     const listing = io.listObjects({ signal: ac.signal });
     await assert.rejects(listing.next(), (e: unknown) => RadosError.is(e) && e.code === 'ECANCELED');
   });
