@@ -270,3 +270,81 @@ describe('frame decoding of bad input', () => {
     assert.equal(chunksBytes([Buffer.alloc(3), Buffer.alloc(4)]), 7);
   });
 });
+
+/** Feed a byte stream the way the TCP transport does with `onread`: each read lands in readTarget(). */
+function decodeInPlace(stream: Buffer, maxRead: readonly number[], decoder = new FrameDecoder()): { frames: Frame[]; targets: Buffer[] } {
+  const frames: Frame[] = [];
+  const targets: Buffer[] = [];
+  let offset = 0;
+  for (let i = 0; offset < stream.length; i++) {
+    const target = decoder.readTarget();
+    targets.push(target);
+    const n = Math.min(target.length, maxRead[i % maxRead.length]!, stream.length - offset);
+    stream.copy(target, 0, offset, offset + n);
+    offset += n;
+    frames.push(...decoder.push(target.subarray(0, n)));
+  }
+  return { frames, targets };
+}
+
+describe('frame decoder reading in place', () => {
+  test('frames read into readTarget() decode exactly as frames pushed as chunks', () => {
+    const bodies = [{ a: 1 }, { data: patterned(300_000, 1) }, { small: patterned(300, 2) }, { data: patterned(5_000_000, 3), n: 9 }, 'end'];
+    const stream = Buffer.concat(bodies.flatMap((body, i) => encodeMessage(FrameKind.request, i + 1, 't', body)));
+    for (const reads of [[1], [7, 4096, 100_000], [65_536], [1 << 20]]) {
+      const { frames } = decodeInPlace(stream, reads);
+      assert.deepEqual(frames.map((f) => f.body), bodies, `reads of ${reads.join('/')} bytes`);
+      assert.deepEqual(frames.map((f) => f.tid), [1, 2, 3, 4, 5]);
+    }
+  });
+
+  test('a big frame lands in its own buffer: the payload the caller gets is the memory the socket wrote', () => {
+    const payload = patterned(4 * 1024 * 1024, 5);
+    const stream = Buffer.concat(encodeMessage(FrameKind.reply, 42, 'read', { data: payload }));
+    const { frames, targets } = decodeInPlace(stream, [256 * 1024]);
+    assert.equal(frames.length, 1);
+    const data = (frames[0]!.body as { data: Buffer }).data;
+    assert.ok(data.equals(payload));
+    // After the header, every read targeted the frame's own buffer, so nothing was reassembled.
+    assert.equal(data.buffer, frames[0]!.raw.buffer);
+    assert.ok(targets.slice(1).every((t) => t.buffer === frames[0]!.raw.buffer), 'reads after the header went to the frame buffer');
+  });
+
+  test('chunks that did not come from readTarget are still accepted, before, inside and after a big frame', () => {
+    const big = { data: patterned(200_000, 7) };
+    const stream = Buffer.concat([
+      ...encodeMessage(FrameKind.request, 1, 'a', { x: 1 }),
+      ...encodeMessage(FrameKind.request, 2, 'b', big),
+      ...encodeMessage(FrameKind.request, 3, 'c', { y: 2 }),
+    ]);
+    const decoder = new FrameDecoder();
+    const frames: Frame[] = [];
+    let offset = 0;
+    for (let i = 0; offset < stream.length; i++) {
+      const n = Math.min(30_000, stream.length - offset);
+      if (i % 2 === 0) {
+        const target = decoder.readTarget();
+        const m = Math.min(n, target.length);
+        stream.copy(target, 0, offset, offset + m);
+        frames.push(...decoder.push(target.subarray(0, m)));
+        offset += m;
+      } else {
+        // A foreign chunk may run past the end of the big frame into the next one.
+        frames.push(...decoder.push(Buffer.from(stream.subarray(offset, offset + n))));
+        offset += n;
+      }
+    }
+    assert.deepEqual(frames.map((f) => f.body), [{ x: 1 }, big, { y: 2 }]);
+  });
+
+  test('a header announcing a big frame is checked against the limits before a buffer is made for it', () => {
+    const decoder = new FrameDecoder();
+    decoder.readTarget();
+    assert.deepEqual(decoder.push(forgedHeader(10, [100 * 1024 * 1024])), []);
+    assert.equal(decoder.buffered_bytes, forgedHeader(10, [1]).length);
+    assert.ok(decoder.readTarget().length > 100 * 1024 * 1024 - 1, 'the next read may fill the whole frame');
+    const limited = new FrameDecoder({ maxFrameBytes: 1024 * 1024, maxMetaBytes: 1024 });
+    limited.readTarget();
+    expectFrameError(() => limited.push(forgedHeader(10, [2 * 1024 * 1024])), 'frame_too_big');
+  });
+});

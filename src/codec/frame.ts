@@ -250,7 +250,16 @@ interface ParsedHeader {
 /** Small socket reads are copied into blocks this big, so a trickle of tiny chunks stays compact. */
 const COALESCE_BLOCK_BYTES = 64 * 1024;
 const COALESCE_CHUNK_MAX_BYTES = 4 * 1024;
+/** A read target with less room than this left in the block gets a fresh block. */
+const READ_TARGET_MIN_BYTES = 16 * 1024;
+/** Frames at least this big are received straight into their own buffer (see readTarget). */
+const IN_PLACE_FRAME_MIN_BYTES = 64 * 1024;
 const NO_FRAMES: readonly Frame[] = Object.freeze([]);
+
+/** True when `chunk` is the bytes a read put at `buffer[offset..]`, i.e. it needs no copy. */
+function landedAt(chunk: Buffer, buffer: Buffer, offset: number): boolean {
+  return chunk.buffer === buffer.buffer && chunk.byteOffset === buffer.byteOffset + offset && chunk.length <= buffer.length - offset;
+}
 
 /**
  * Streaming decoder for one connection. Feed it socket chunks; it returns the frames they
@@ -274,6 +283,10 @@ export class FrameDecoder {
   private blockUsed = 0;
   private header: ParsedHeader | null = null;
   private failure: FrameError | null = null;
+  /** Set once the socket reads into readTarget(); only then are big frames received in place. */
+  private readsInPlace = false;
+  /** A big frame being received straight into its final buffer: bytes [0, filled) have arrived. */
+  private big: { readonly header: ParsedHeader; readonly raw: Buffer; filled: number } | null = null;
 
   constructor(limits: Partial<FrameLimits> = {}) {
     this.limits = { ...DEFAULT_FRAME_LIMITS, ...limits };
@@ -282,14 +295,38 @@ export class FrameDecoder {
 
   /** Bytes received and not yet returned as part of a frame. */
   get buffered_bytes(): number {
-    return this.bufferedBytes;
+    return this.bufferedBytes + (this.big?.filled ?? 0);
+  }
+
+  /**
+   * Where the socket should put its next read (Node's `onread` buffer), so bytes land where they
+   * stay: a big frame's payload goes straight into the frame's own buffer (no reassembly copy, no
+   * per-read allocation), everything else into the current block. push() recognises a chunk that
+   * landed here and takes it without copying; any other chunk is still accepted (copied).
+   */
+  readTarget(): Buffer {
+    this.readsInPlace = true;
+    if (this.big !== null) return this.big.raw.subarray(this.big.filled);
+    if (this.block === null || this.block.length - this.blockUsed < READ_TARGET_MIN_BYTES) {
+      this.seal();
+      this.block = Buffer.allocUnsafeSlow(COALESCE_BLOCK_BYTES);
+      this.blockSealed = 0;
+      this.blockUsed = 0;
+    }
+    return this.block.subarray(this.blockUsed);
   }
 
   push(chunk: Buffer): readonly Frame[] {
     if (this.failure !== null) throw this.failure;
-    this.append(chunk);
-    if (this.header !== null && this.bufferedBytes < this.header.frameBytes) return NO_FRAMES;
     try {
+      if (this.big !== null) return this.pushBig(chunk);
+      if (this.block !== null && landedAt(chunk, this.block, this.blockUsed)) {
+        this.blockUsed += chunk.length;
+        this.bufferedBytes += chunk.length;
+      } else {
+        this.append(chunk);
+      }
+      if (this.header !== null && this.bufferedBytes < this.header.frameBytes) return NO_FRAMES;
       this.seal();
       const frames: Frame[] = [];
       // Each iteration consumes a whole frame (≥ 26 bytes), so the loop ends within bufferedBytes / 26.
@@ -298,7 +335,10 @@ export class FrameDecoder {
           this.header = this.parseHeader();
           if (this.header === null) break;
         }
-        if (this.bufferedBytes < this.header.frameBytes) break;
+        if (this.bufferedBytes < this.header.frameBytes) {
+          if (this.readsInPlace && this.header.frameBytes >= IN_PLACE_FRAME_MIN_BYTES) this.startBig(this.header);
+          break;
+        }
         const header = this.header;
         this.header = null;
         frames.push(this.decodeFrame(header, this.take(header.frameBytes)));
@@ -310,9 +350,49 @@ export class FrameDecoder {
         : new FrameError('meta', error instanceof Error ? error.message : String(error), { cause: error });
       this.chunks = [];
       this.block = null;
+      this.big = null;
       this.bufferedBytes = 0;
       throw this.failure;
     }
+  }
+
+  /**
+   * The buffered bytes are the start of one incomplete big frame: move them into a buffer of the
+   * frame's full size, which the following reads fill in place. The header was validated against
+   * maxFrameBytes, and the pages of an unwritten allocUnsafeSlow buffer are not resident, so a
+   * peer announcing a big frame still only costs memory for the bytes it actually sends.
+   */
+  private startBig(header: ParsedHeader): void {
+    invariant(this.bufferedBytes < header.frameBytes, 'startBig on an incomplete frame');
+    const raw = Buffer.allocUnsafeSlow(header.frameBytes);
+    const have = this.bufferedBytes;
+    let copied = 0;
+    let offset = this.headOffset;
+    for (const chunk of this.chunks) {
+      chunk.copy(raw, copied, offset);
+      copied += chunk.length - offset;
+      offset = 0;
+    }
+    invariant(copied === have, `startBig copied ${copied} of ${have}`);
+    this.chunks = [];
+    this.headOffset = 0;
+    this.bufferedBytes = 0;
+    this.header = null;
+    this.big = { header, raw, filled: have };
+  }
+
+  private pushBig(chunk: Buffer): readonly Frame[] {
+    const big = this.big;
+    invariant(big !== null, 'pushBig without a big frame');
+    const n = Math.min(chunk.length, big.raw.length - big.filled);
+    if (!landedAt(chunk, big.raw, big.filled)) chunk.copy(big.raw, big.filled, 0, n);
+    big.filled += n;
+    if (big.filled < big.raw.length) return NO_FRAMES;
+    this.big = null;
+    const frame = this.decodeFrame(big.header, big.raw);
+    // Only a chunk that did not come from readTarget can reach past the frame's end.
+    if (n === chunk.length) return [frame];
+    return [frame, ...this.push(chunk.subarray(n))];
   }
 
   private append(chunk: Buffer): void {

@@ -31,6 +31,12 @@ export interface StreamSocketEvents {
   /** Outgoing sockets only: the connection is established. */
   onConnect(): void;
   onData(chunk: Buffer): void;
+  /**
+   * Optional: where the next read should land. A transport that can read into caller memory
+   * (TCP with Node's `onread`) asks before every read and passes the filled part of this buffer
+   * to onData, so big payloads arrive in their final buffer without a copy.
+   */
+  readTarget?(): Buffer | undefined;
   /** Exactly once per socket, after an error, a timeout, the peer closing, or destroy(). */
   onClose(error: Error | undefined): void;
 }
@@ -94,13 +100,54 @@ class TcpSocket implements StreamSocket {
   }
 }
 
-function wire(socket: net.Socket, events: StreamSocketEvents): void {
+function wire(socket: net.Socket, events: StreamSocketEvents, readsInPlace: boolean): void {
   let lastError: Error | undefined;
-  socket.on('data', (chunk: Buffer) => events.onData(chunk));
+  if (!readsInPlace) socket.on('data', (chunk: Buffer) => events.onData(chunk));
   socket.on('error', (error: Error) => {
     lastError = error;
   });
   socket.on('close', () => events.onClose(lastError));
+}
+
+/** Reads land here when the receiver offers no target; onData then gets a copy. */
+const SCRATCH_READ_BYTES = 64 * 1024;
+
+/**
+ * Node's `onread`: the socket reads into the buffer the generator returns (asked again after every
+ * read) and reports how many bytes landed. `events` is looked up per read because an accepted
+ * socket's events exist only once the messenger has seen the socket.
+ */
+function readIntoTarget(events: () => StreamSocketEvents | null): net.OnReadOpts {
+  const scratch = Buffer.allocUnsafeSlow(SCRATCH_READ_BYTES);
+  return {
+    buffer: () => {
+      const offered = events()?.readTarget?.();
+      return offered !== undefined && offered.length > 0 ? offered : scratch;
+    },
+    callback: (nread: number, buf: Uint8Array): boolean => {
+      const ev = events();
+      if (ev === null || nread <= 0) return true;
+      invariant(nread <= buf.byteLength, `onread reported ${nread} bytes into ${buf.byteLength}`);
+      // A view of where the bytes landed; the scratch buffer is reused, so its bytes are copied.
+      const landed = Buffer.from(buf.buffer, buf.byteOffset, nread);
+      ev.onData(landed.buffer === scratch.buffer ? Buffer.from(landed) : landed);
+      return true;
+    },
+  };
+}
+
+/**
+ * An accepted socket re-wrapped so it reads in place: net.Server has no `onread` option, so the
+ * native handle moves to a new net.Socket that has one. Node-internal (`_handle`); when it is not
+ * there the socket is used as accepted, with 'data' events.
+ */
+function adoptWithOnread(accepted: net.Socket, events: () => StreamSocketEvents | null): net.Socket | null {
+  const holder = accepted as unknown as { _handle?: unknown };
+  const handle = holder._handle;
+  if (typeof handle !== 'object' || handle === null) return null;
+  holder._handle = null;
+  accepted.destroy(); // handle-less: only releases the server's connection count
+  return new net.Socket({ handle, onread: readIntoTarget(events) } as net.SocketConstructorOpts);
 }
 
 function formatAddress(host: string | undefined, port: number | undefined): string {
@@ -117,11 +164,27 @@ export function socketErrno(error: Error | undefined): number {
 export const tcpTransport: StreamTransport = {
   listen(host, port, onAccept) {
     return new Promise((resolve, reject) => {
-      const server = net.createServer({ noDelay: true }, (socket) => {
+      // Accepted sockets whose handle moved to an in-place reader; close() waits for them too.
+      const adopted = new Set<net.Socket>();
+      let allAdoptedClosed: (() => void) | null = null;
+      const server = net.createServer({ noDelay: true, pauseOnConnect: true }, (accepted) => {
+        const remote = formatAddress(accepted.remoteAddress, accepted.remotePort);
+        let events: StreamSocketEvents | null = null;
+        const socket = adoptWithOnread(accepted, () => events) ?? accepted;
+        const readsInPlace = socket !== accepted;
+        if (readsInPlace) {
+          adopted.add(socket);
+          socket.once('close', () => {
+            adopted.delete(socket);
+            if (adopted.size === 0) allAdoptedClosed?.();
+          });
+        }
         socket.setNoDelay(true);
         socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
-        const wrapped = new TcpSocket(socket, formatAddress(socket.remoteAddress, socket.remotePort));
-        wire(socket, onAccept(wrapped));
+        const wrapped = new TcpSocket(socket, remote);
+        events = onAccept(wrapped);
+        wire(socket, events, readsInPlace);
+        socket.resume();
       });
       const onListenError = (error: Error): void => {
         reject(new RadosError(socketErrno(error), `listen on ${formatAddress(host, port)} failed (${(error as NodeJS.ErrnoException).code ?? error.message})`, { cause: error }));
@@ -135,14 +198,21 @@ export const tcpTransport: StreamTransport = {
         invariant(address !== null && typeof address === 'object', 'TCP server has an address');
         resolve({
           port: address.port,
-          close: () => new Promise<void>((done) => server.close(() => done())),
+          close: async () => {
+            const adoptedClosed = new Promise<void>((done) => {
+              allAdoptedClosed = done;
+              if (adopted.size === 0) done();
+            });
+            await new Promise<void>((done) => server.close(() => done()));
+            await adoptedClosed;
+          },
         });
       });
     });
   },
 
   connect(host, port, events, connect_timeout_ms) {
-    const socket = net.connect({ host, port, noDelay: true });
+    const socket = net.connect({ host, port, noDelay: true, onread: readIntoTarget(() => events) });
     const wrapped = new TcpSocket(socket, formatAddress(host, port));
     const deadline = setTimeout(() => {
       socket.destroy(Object.assign(new Error(`connect to ${wrapped.remote} timed out`), { code: 'ETIMEDOUT', errno: ERRNO.ETIMEDOUT }));
@@ -154,7 +224,7 @@ export const tcpTransport: StreamTransport = {
       events.onConnect();
     });
     socket.once('close', () => clearTimeout(deadline));
-    wire(socket, events);
+    wire(socket, events, true);
     return wrapped;
   },
 

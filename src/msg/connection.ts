@@ -312,6 +312,7 @@ export class MessengerConnection implements Connection {
     return {
       onConnect: () => this.onLinkUp(gen),
       onData: (chunk) => this.onData(gen, chunk),
+      readTarget: () => (gen === this.socketGen ? this.decoder?.readTarget() : undefined),
       onClose: (error) => this.onLinkDown(gen, error),
     };
   }

@@ -70,6 +70,36 @@ describe('messenger over TCP', () => {
     });
   });
 
+  test('big and small frames interleaved both ways arrive intact over TCP, each big payload in one buffer of its frame size', TEST_TIMEOUT, async () => {
+    const sizes = [6 * 1024 * 1024, 10, 300_000, 4 * 1024 * 1024, 70_000, 1, 65_536];
+    const payloads = sizes.map((n, i) => {
+      const b = Buffer.allocUnsafe(n);
+      for (let j = 0; j < n; j++) b[j] = (j * 13 + i) & 0xff;
+      return b;
+    });
+    const seenByServer: Array<{ size: number; backing: number }> = [];
+    const handler: MessageHandler = {
+      onRequest: (_type, body) => {
+        const data = (body as { data: Buffer }).data;
+        seenByServer.push({ size: data.length, backing: data.buffer.byteLength });
+        return { data };
+      },
+    };
+    await withServer(handler, async (server) => {
+      const conn = connect({ host: HOST, port: server.port });
+      const replies = await Promise.all(payloads.map((data) => conn.request<{ data: Buffer }>('echo', { data })));
+      replies.forEach((reply, i) => assert.ok(reply.data.equals(payloads[i]!), `payload ${i}`));
+      // A 4 MiB payload that arrived in place sits in a buffer of its frame's size, not in a
+      // reassembly of socket-sized chunks and not in a shared block.
+      for (const seen of seenByServer.filter((s) => s.size >= 4 * 1024 * 1024)) {
+        assert.ok(seen.backing >= seen.size && seen.backing < seen.size + 4096, `backing ${seen.backing} for ${seen.size}`);
+      }
+      const bigReply = replies[0]!.data;
+      assert.ok(bigReply.buffer.byteLength < bigReply.length + 4096, 'the client received the big reply in place too');
+      conn.close();
+    });
+  });
+
   test('1,000 concurrent requests each get their own reply', TEST_TIMEOUT, async () => {
     const handler: MessageHandler = { onRequest: async (_type, body) => ({ n: (body as { n: number }).n * 2 }) };
     await withServer(handler, async (server) => {
