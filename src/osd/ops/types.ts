@@ -162,7 +162,7 @@ export interface ObjectMeta {
 export interface ObjectView {
   /** undefined when the object does not exist. */
   readonly meta: ObjectMeta | undefined;
-  /** Bytes [offset, offset+length) clipped to the object size; holes read as zeros. */
+  /** Bytes [offset, offset+length) clipped to the object size; holes read as zeros. The caller owns the Buffer. */
   readData(offset: number, length: number): Buffer;
   /** Allocated extents intersecting [offset, offset+length): [offset, length] pairs, ascending. */
   dataExtents(offset: number, length: number): Array<[number, number]>;
