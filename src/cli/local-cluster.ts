@@ -145,7 +145,11 @@ export function spawnDaemon(confPath: string, kind: 'mon' | 'osd', id: string): 
   const child = spawn(process.execPath, [...nodeArgs, main, '-c', resolve(confPath), '-i', id], {
     detached: true,
     stdio: ['ignore', fd, fd],
-    env: { ...process.env },
+    // One glibc malloc arena: lmdb's commit threads otherwise each grow an arena of freed dirty
+    // pages that is never returned, and OSD resident memory doubled (peak anonymous RSS in a
+    // 4 MiB write+read run: 379-406 MiB with the default arenas, 193-218 MiB with one; the
+    // throughput was the same). A value the user set wins.
+    env: { MALLOC_ARENA_MAX: '1', ...process.env },
   });
   closeSync(fd);
   child.unref();

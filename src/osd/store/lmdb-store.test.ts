@@ -90,3 +90,24 @@ test('reopening with a different extent size is refused', async () => {
   await store.close();
   assert.throws(() => openLmdbStore({ path, extentSizeBytes: 4096 }), { code: 'EINVAL' });
 });
+
+test('a store made with 4 KiB lmdb pages (before 16 KiB became the default) reopens with its objects', async () => {
+  seq += 1;
+  const path = join(root, `s${seq}`);
+  let store = openLmdbStore({ path, pageSizeBytes: 4096 });
+  const data = Buffer.alloc(200_000, 7);
+  await store.apply({
+    objects: [{ key: okey('old'), steps: [{ t: 'write', offset: 0, data }], meta: { size: data.length, mtime: MTIME, userVersion: 1 } }],
+  });
+  await store.close();
+  store = openLmdbStore({ path });
+  assert.deepEqual(store.view(okey('old')).readData(0, data.length), data);
+  await store.apply({
+    objects: [{ key: okey('new'), steps: [{ t: 'write', offset: 0, data: Buffer.from('n') }], meta: { size: 1, mtime: MTIME, userVersion: 1 } }],
+  });
+  await store.close();
+  store = openLmdbStore({ path });
+  assert.deepEqual(store.view(okey('new')).readData(0, 1), Buffer.from('n'));
+  assert.deepEqual(store.view(okey('old')).readData(0, data.length), data);
+  await store.close();
+});

@@ -138,7 +138,18 @@ export interface LmdbStoreOptions {
   readonly mapSizeBytes?: number;
   /** Data extent size of a new store (default 64 KiB); an existing store keeps its own. */
   readonly extentSizeBytes?: number;
+  /** lmdb page size of a new store (default 16 KiB); an existing store keeps its own. */
+  readonly pageSizeBytes?: number;
 }
+
+/**
+ * Why 16 KiB pages, not the OS's 4 KiB: lmdb keeps its free pages in one sorted list that every
+ * commit merges into, so its cost grows with the number of free pages. After a 4 MiB-object run
+ * and its cleanup (~7 GB freed per OSD) 4 KiB pages made 4 KiB writes spend a quarter of the
+ * machine in mdb_midl_insert/search (1,800 -> 1,050 IOPS); 16 KiB pages make that list 4x
+ * shorter, and a 64 KiB extent 4 pages instead of 17.
+ */
+const PAGE_SIZE_BYTES_DEFAULT = 16 * 1024;
 
 export type LmdbObjectStore = KvObjectStore;
 
@@ -149,6 +160,7 @@ export function openLmdbStore(opts: LmdbStoreOptions): LmdbObjectStore {
     maxDbs: DBS.length + 2,
     separateFlushed: true,
     overlappingSync: true,
+    pageSize: opts.pageSizeBytes ?? PAGE_SIZE_BYTES_DEFAULT,
     keyEncoding: 'binary',
     encoding: 'binary',
   });
