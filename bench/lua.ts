@@ -104,6 +104,11 @@ export async function benchLua(opts: { quick: boolean }): Promise<LuaBenchResult
 export interface LuaInProcessResult {
   /** One LuaVm on this thread, host calls answered synchronously: the VM's own cost. */
   readonly vmCallsPerSec: number;
+  /**
+   * Ceph's cls_lua design as the baseline: a new Lua state per call, the script compiled and run
+   * in it, then the state closed. Same handler, same host, one thread.
+   */
+  readonly freshVmCallsPerSec: number;
   /** A LuaPool (default worker count) with CONCURRENCY calls in flight: VM plus bridge. */
   readonly poolCallsPerSec: number;
   readonly poolWorkers: number;
@@ -132,6 +137,20 @@ export async function benchLuaInProcess(opts: { quick: boolean }): Promise<LuaIn
   const vmCallsPerSec = Math.round(vmCalls / ((performance.now() - vm0) / 1000));
   vm.close();
 
+  let freshCalls = 0;
+  const fresh0 = performance.now();
+  while (performance.now() - fresh0 < duration_ms) {
+    const once = await LuaVm.create({ now_ms: () => performance.now() });
+    try {
+      const r = once.call(req, budgets, (call) => dispatchHostCall(host, call));
+      if (r.out.length !== 16) throw new Error(`fresh vm call returned ${r.out.length} bytes: ${r.error?.message ?? ''}`);
+    } finally {
+      once.close();
+    }
+    freshCalls++;
+  }
+  const freshVmCallsPerSec = Math.round(freshCalls / ((performance.now() - fresh0) / 1000));
+
   const pool = new LuaPool({ ...budgets, maxWorkers: LUA_POOL_DEFAULTS.maxWorkers });
   try {
     const lane = async (until_ms: number): Promise<number> => {
@@ -148,7 +167,7 @@ export async function benchLuaInProcess(opts: { quick: boolean }): Promise<LuaIn
     const p0 = performance.now();
     const counts = await lanes(p0 + duration_ms);
     const poolCallsPerSec = Math.round(counts.reduce((a, b) => a + b, 0) / ((performance.now() - p0) / 1000));
-    return { vmCallsPerSec, poolCallsPerSec, poolWorkers: pool.workerCount };
+    return { vmCallsPerSec, freshVmCallsPerSec, poolCallsPerSec, poolWorkers: pool.workerCount };
   } finally {
     await pool.close();
   }

@@ -11,6 +11,8 @@ import { runBench, cleanupRun, type BenchResult } from '../src/cli/bench-cmd.js'
 import { memoryIo } from '../src/cli/cli-io.js';
 import { fdatasyncRate, directWriteMBps, loopbackMBps } from './limits.js';
 import { benchCrush } from './crush.js';
+import { benchLua, benchLuaInProcess } from './lua.js';
+import { benchThumbs } from './thumbs.js';
 
 interface Figure {
   readonly name: string;
@@ -132,6 +134,21 @@ async function main(): Promise<void> {
     await rados.close();
     const crush = await benchCrush({ quick });
     for (const [k, v] of Object.entries(crush)) add({ name: `crush: ${k}`, value: v, unit: '' });
+
+    // Object classes: each on its own fresh cluster, after the data-path suite has stopped.
+    const luaCluster = await benchLua({ quick });
+    add({ name: 'lua exec, registered class (16-byte read of a 4 KiB object)', value: luaCluster.registered.callsPerSec, unit: 'calls/s', limit: '5,000/s goal', ratio: luaCluster.registered.callsPerSec / 5000 });
+    add({ name: 'lua exec, script sent with every call', value: luaCluster.scriptPerCall.callsPerSec, unit: 'calls/s' });
+    add({ name: 'same 16-byte read without Lua (op path ceiling)', value: luaCluster.plainRead.callsPerSec, unit: 'ops/s' });
+    const luaInProc = await benchLuaInProcess({ quick });
+    add({ name: 'lua in-process: warm VM, cached chunk', value: luaInProc.vmCallsPerSec, unit: 'calls/s' });
+    add({ name: "lua in-process: fresh VM per call (Ceph's cls_lua design)", value: luaInProc.freshVmCallsPerSec, unit: 'calls/s' });
+    add({ name: `lua in-process: pool of ${luaInProc.poolWorkers} workers, 16 in flight`, value: luaInProc.poolCallsPerSec, unit: 'calls/s' });
+    const thumbs = await benchThumbs({ quick });
+    add({ name: `thumbnail of a ${(thumbs.image.width * thumbs.image.height / 1e6).toFixed(0)} MP JPEG in the OSD, median`, value: thumbs.inOsd.latency_ms.median, unit: 'ms' });
+    add({ name: 'thumbnail on the client (get, resize, put), median', value: thumbs.clientSide.latency_ms.median, unit: 'ms' });
+    add({ name: 'thumbnail in the OSD: bytes over the client socket', value: thumbs.inOsd.clientBytes, unit: 'bytes' });
+    add({ name: 'thumbnail on the client: bytes over the client socket', value: thumbs.clientSide.clientBytes, unit: 'bytes' });
   } finally {
     await stopLocalCluster(confPath).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
