@@ -69,7 +69,7 @@ export function utime(sec: number, nsec: number): string {
 
 /** Ceph's TextTable: columns padded to the widest cell, two spaces apart. */
 export function textTable(columns: ReadonlyArray<{ name: string; align: 'left' | 'right' }>, rows: ReadonlyArray<readonly string[]>): string {
-  const widths = columns.map((c, i) => Math.max(c.name.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const widths = columns.map((c, i) => rows.reduce((w, r) => Math.max(w, (r[i] ?? '').length), c.name.length));
   const fmt = (cells: readonly string[]): string =>
     cells
       .map((cell, i) => {

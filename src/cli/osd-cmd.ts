@@ -6,6 +6,7 @@ import { RadosError } from '../core/errors.js';
 import { locateObject, pgIdString, poolByName, type OsdMap } from '../mon/maps/osdmap.js';
 import { osdTreeJson, osdTreeText } from '../mon/maps/osd-tree.js';
 import { crushTreeJson, crushTreeText, crushDumpJson } from '../placement/index.js';
+import { textTable } from './format.js';
 
 type Getter = () => string;
 
@@ -226,15 +227,36 @@ export function registerOsdCommands(program: Command, conf: Getter, json: () => 
     .description('every PG with its state, object count and bytes')
     .action(async () => {
       await withRados(conf(), async (r) => {
-        type Row = { pgid: string; state: string; objects: number; bytes: number; lastScrubStamp?: string; lastDeepScrubStamp?: string };
+        type Row = {
+          pgid: string; state: string; objects: number; bytes: number; lastScrubStamp?: string; lastDeepScrubStamp?: string;
+          up: number[]; up_primary: number; acting: number[]; acting_primary: number;
+        };
         const rows = (await r.monCommand({ prefix: 'pg dump' })).out as Row[];
         if (json()) process.stdout.write(`${JSON.stringify(rows)}\n`);
         else {
-          process.stdout.write('PG_STAT  OBJECTS  BYTES  STATE  SCRUB_STAMP  DEEP_SCRUB_STAMP\n');
-          for (const row of rows) {
-            process.stdout.write(`${row.pgid}  ${row.objects}  ${row.bytes}  ${row.state}  ${row.lastScrubStamp ?? '-'}  ${row.lastDeepScrubStamp ?? '-'}\n`);
-          }
+          const set = (ids: readonly number[]): string => `[${ids.join(',')}]`;
+          const left = (name: string): { name: string; align: 'left' } => ({ name, align: 'left' });
+          const right = (name: string): { name: string; align: 'right' } => ({ name, align: 'right' });
+          process.stdout.write(textTable(
+            [left('PG_STAT'), right('OBJECTS'), right('BYTES'), left('STATE'), left('UP'), right('UP_PRIMARY'),
+              left('ACTING'), right('ACTING_PRIMARY'), left('SCRUB_STAMP'), left('DEEP_SCRUB_STAMP')],
+            rows.map((row) => [
+              row.pgid, String(row.objects), String(row.bytes), row.state, set(row.up), String(row.up_primary),
+              set(row.acting), String(row.acting_primary), row.lastScrubStamp ?? '-', row.lastDeepScrubStamp ?? '-',
+            ]),
+          ));
         }
+      });
+    });
+  pg.command('map <pgid>')
+    .description("a PG's up and acting sets, as `ceph pg map`")
+    .action(async (pgid: string) => {
+      await withRados(conf(), async (r) => {
+        const reply = await r.monCommandRaw({ prefix: 'pg map', pgid });
+        if (!finish(reply)) return;
+        const m = reply.out as { epoch: number; raw_pgid: string; pgid: string; up: number[]; acting: number[] };
+        if (json()) process.stdout.write(`${JSON.stringify(m)}\n`);
+        else process.stdout.write(`osdmap e${m.epoch} pg ${m.raw_pgid} (${m.pgid}) -> up [${m.up.join(',')}] acting [${m.acting.join(',')}]\n`);
       });
     });
   for (const verb of ['scrub', 'deep-scrub', 'repair'] as const) {

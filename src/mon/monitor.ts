@@ -35,7 +35,7 @@ import {
   type OsdPgStats,
   type OsdFailureReport,
 } from '../proto/messages.js';
-import { mapPg, pgIdString, poolById } from './maps/osdmap.js';
+import { mapPg, pgIdString, poolById, type PoolInfo } from './maps/osdmap.js';
 import {
   crushAddBucket,
   crushAddDevice,
@@ -324,12 +324,17 @@ export class Monitor {
   }
 
   /** Parses a PG id as Ceph prints it ("1.a") and finds its acting primary's monitor session. */
-  private pgPrimary(pgid: string): { pool: number; ps: number; primary: number; session: Connection } {
+  private pgOf(pgid: string): { pool: PoolInfo; ps: number } {
     const m = /^(\d+)\.([0-9a-f]+)$/.exec(pgid);
     const pool = m ? poolById(this.map, Number(m[1])) : undefined;
     const ps = m ? parseInt(m[2] ?? '', 16) : Number.NaN;
     if (!m) throw RadosError.from('EINVAL', `invalid pgid '${pgid}'`);
     if (!pool || !(ps < pool.pgNum)) throw RadosError.from('ENOENT', `pg ${pgid} does not exist`);
+    return { pool, ps };
+  }
+
+  private pgPrimary(pgid: string): { pool: number; ps: number; primary: number; session: Connection } {
+    const { pool, ps } = this.pgOf(pgid);
     const primary = mapPg(this.map, pool, ps).actingPrimary;
     const session = this.osdSessions.get(primary);
     if (primary < 0 || session === undefined || session.closed) throw RadosError.from('EAGAIN', `pg ${pgid} primary osd.${primary} is not up`);
@@ -522,8 +527,25 @@ export class Monitor {
       case 'df':
         return { ret: 0, outs: '', out: { pools: computeDf(this.map, this.reports), status: computeStatus(this.map, this.reports, this.recoveryPerSec()) } };
       case 'pg dump': {
-        const pgs = [...computePgStates(this.map, this.reports).values()].map((p) => ({ pgid: pgIdString(p.pool, p.ps), ...p }));
+        const pgs = [...computePgStates(this.map, this.reports).values()].map((p) => {
+          const pool = poolById(this.map, p.pool);
+          const m = pool ? mapPg(this.map, pool, p.ps) : undefined;
+          return {
+            pgid: pgIdString(p.pool, p.ps),
+            ...p,
+            up: m?.up ?? [],
+            up_primary: m?.upPrimary ?? -1,
+            acting: m?.acting ?? [],
+            acting_primary: m?.actingPrimary ?? -1,
+          };
+        });
         return { ret: 0, outs: '', out: pgs };
+      }
+      case 'pg map': {
+        const pgid = str('pgid');
+        const { pool, ps } = this.pgOf(pgid);
+        const m = mapPg(this.map, pool, ps);
+        return { ret: 0, outs: '', out: { epoch: this.map.epoch, raw_pgid: pgid, pgid: pgIdString(pool.id, ps), up: m.up, acting: m.acting } };
       }
       case 'pg scrub':
       case 'pg deep-scrub':

@@ -180,6 +180,21 @@ describe('sepia rados prints what Ceph prints', () => {
     assert.equal(JSON.parse(js.stdout).osdmap.num_up_osds, 3);
     const map = run('osd', 'map', 'clitest', 'o');
     assert.match(map.stdout, /^osdmap e\d+ pool 'clitest' \(\d+\) object 'o' -> pg \d+\.[0-9a-f]+ \(\d+\.[0-9a-f]+\) -> up \(\[\d,\d,\d\], p\d\) acting \(\[\d,\d,\d\], p\d\)\n$/);
+    // The object's PG, as `ceph pg map` and `ceph pg dump` show it: same up and acting sets.
+    const objectPg = /-> pg \S+ \((\d+\.[0-9a-f]+)\) -> up \(\[([\d,]+)\], p(\d)\)/.exec(map.stdout);
+    assert.ok(objectPg);
+    const pgMap = run('pg', 'map', objectPg[1]!);
+    assert.equal(pgMap.status, 0, pgMap.stderr);
+    assert.equal(pgMap.stdout, `osdmap e${/^osdmap e(\d+)/.exec(map.stdout)?.[1]} pg ${objectPg[1]} (${objectPg[1]}) -> up [${objectPg[2]}] acting [${objectPg[2]}]\n`);
+    const dumpRows = JSON.parse(run('--format', 'json', 'pg', 'dump').stdout) as Array<{ pgid: string; up: number[]; up_primary: number; acting: number[] }>;
+    const row = dumpRows.find((r) => r.pgid === objectPg[1]);
+    assert.deepEqual(row?.up, objectPg[2]!.split(',').map(Number));
+    assert.equal(row?.up_primary, Number(objectPg[3]));
+    assert.deepEqual(row?.acting, row?.up);
+    assert.match(run('pg', 'dump').stdout, /^PG_STAT +OBJECTS +BYTES +STATE +UP +UP_PRIMARY +ACTING +ACTING_PRIMARY/);
+    const missing = run('pg', 'map', '99.0');
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /^Error ENOENT: pg 99\.0 does not exist/);
     const rm = run('osd', 'pool', 'rm', 'clitest', 'clitest', '--yes-i-really-really-mean-it');
     assert.equal(rm.status, 1);
     assert.match(rm.stderr, /^Error EPERM: pool deletion is disabled/);
