@@ -61,3 +61,11 @@ test('a replica changed behind the cluster\'s back fails the replica check', asy
   assert.ok(r.failures.some((f) => /^pg \d+\.[0-9a-f]+ object .*: osd\.\d has .* but osd\.\d has /.test(f)), r.failures.join('\n'));
   assert.match(summarize(r), /^seed 6 \[none\] FAILED/);
 });
+
+// Seeds the long runs found, kept as regressions with what they caught.
+test('seed 9042 [all]: a remove whose original arrives after its resend was answered ENOENT does not delete a later write', async () => {
+  // A reset connection still delivered the original `remove` long after the client's resend got
+  // ENOENT and a write was acknowledged; the primary ran it again and the object vanished.
+  const r = await runSeed({ seed: 9042, faults: 'all' });
+  assert.ok(r.ok, `${summarize(r)}\n${r.failures.join('\n')}`);
+});

@@ -70,6 +70,8 @@ export interface OsdOptions {
 
 /** Bounds (TigerBeetle style: every queue has a limit). */
 const MAX_QUEUED_OPS_PER_PG = 4096;
+/** Results that say "try again" rather than what the op did; never replayed to a resend. */
+const TRANSIENT_ERRNOS: ReadonlySet<number> = new Set([ERRNO.EAGAIN, ERRNO.EINPROGRESS, ERRNO.ETIMEDOUT, ERRNO.ENOTCONN]);
 const MAP_WAIT_TIMEOUT_MS = 10_000;
 const STATS_INTERVAL_MS = 1_000;
 const PGLS_MAX_ENTRIES = 1024;
@@ -452,6 +454,8 @@ export class Osd {
         },
       );
       if (outcome.ret < 0 || outcome.steps.length === 0) {
+        // Transient failures are not results: a resend must run again.
+        if (write && !TRANSIENT_ERRNOS.has(-outcome.ret)) pg.rememberUnlogged(req.reqid, outcome.ret, outcome.version);
         pendingCommit = pg.inflight.get(objKey);
         return { ret: outcome.ret, version: outcome.version, results: outcome.results };
       }

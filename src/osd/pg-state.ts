@@ -57,6 +57,16 @@ export class PgState {
   readonly inflight = new Map<string, Promise<void>>();
   private readonly recent = new Map<string, { ret: number; version: number }>();
   private readonly recentOrder: string[] = [];
+  /**
+   * Results this primary gave to write ops that left no log entry (they failed, or changed
+   * nothing). A request sent on a connection that then dropped can still arrive after the
+   * client's resend was answered: without this, a `remove` answered ENOENT on resend ran again
+   * when its original arrived, deleting an object written (and acknowledged) in between. Ceph
+   * logs such results as error entries; here they are kept by the primary that returned them
+   * (the original cannot outlive that primary's process: it travels on a connection to it).
+   */
+  private readonly unlogged = new Map<string, { ret: number; version: number }>();
+  private readonly unloggedOrder: string[] = [];
 
   constructor(
     readonly pool: number,
@@ -172,7 +182,19 @@ export class PgState {
   }
 
   lookupDuplicate(reqid: readonly [number, number]): { ret: number; version: number } | undefined {
-    return this.recent.get(`${reqid[0]}:${reqid[1]}`);
+    const key = `${reqid[0]}:${reqid[1]}`;
+    return this.recent.get(key) ?? this.unlogged.get(key);
+  }
+
+  /** A write op answered without a log entry; bounded like the log's own duplicate window. */
+  rememberUnlogged(reqid: readonly [number, number], ret: number, version: number): void {
+    const key = `${reqid[0]}:${reqid[1]}`;
+    if (!this.unlogged.has(key)) this.unloggedOrder.push(key);
+    this.unlogged.set(key, { ret, version });
+    while (this.unloggedOrder.length > PG_LOG_KEEP) {
+      const old = this.unloggedOrder.shift();
+      if (old !== undefined) this.unlogged.delete(old);
+    }
   }
 
   /** Resolves at the next peering-state or map change (or never, if none comes: callers bound it). */
