@@ -366,17 +366,8 @@ export class FrameDecoder {
     invariant(this.bufferedBytes < header.frameBytes, 'startBig on an incomplete frame');
     const raw = Buffer.allocUnsafeSlow(header.frameBytes);
     const have = this.bufferedBytes;
-    let copied = 0;
-    let offset = this.headOffset;
-    for (const chunk of this.chunks) {
-      chunk.copy(raw, copied, offset);
-      copied += chunk.length - offset;
-      offset = 0;
-    }
-    invariant(copied === have, `startBig copied ${copied} of ${have}`);
-    this.chunks = [];
-    this.headOffset = 0;
-    this.bufferedBytes = 0;
+    this.copyBuffered(raw, have);
+    this.consume(have);
     this.header = null;
     this.big = { header, raw, filled: have };
   }
@@ -446,6 +437,13 @@ export class FrameDecoder {
   private copyOut(n: number, consume: boolean): Buffer {
     // allocUnsafeSlow: a whole frame must not pin (or be pinned by) Node's shared small pool.
     const out = Buffer.allocUnsafeSlow(n);
+    this.copyBuffered(out, n);
+    if (consume) this.consume(n);
+    return out;
+  }
+
+  /** Copy the first `n` buffered bytes to the start of `out` (nothing is consumed). */
+  private copyBuffered(out: Buffer, n: number): void {
     let copied = 0;
     let offset = this.headOffset;
     for (const chunk of this.chunks) {
@@ -456,8 +454,6 @@ export class FrameDecoder {
       if (copied === n) break;
     }
     invariant(copied === n, `copied ${copied} of ${n}`);
-    if (consume) this.consume(n);
-    return out;
   }
 
   private consume(n: number): void {

@@ -831,14 +831,7 @@ export class Osd {
     const plan = peering.recoveryPlan(name);
     const key = this.objectKeyFor(pg, name);
     const wireKey = { hash: key.hash, namespace: key.namespace, oid: key.oid, locator: key.locator };
-    if (plan.pullFrom !== undefined) {
-      const { object } = await this.peer(plan.pullFrom).request<OsdPgPullReply>(
-        MSG.OSD_PG_PULL,
-        { pool: pg.pool, ps: pg.ps, epoch, key: wireKey } satisfies OsdPgPull,
-        { timeout_ms: PEER_REQUEST_TIMEOUT_MS },
-      );
-      await this.applyCopy(pg, object);
-    }
+    if (plan.pullFrom !== undefined) await this.pullObject(pg, plan.pullFrom, epoch, wireKey);
     if (plan.pushTo.length > 0) {
       const object = readObjectCopy(this.opts.store, key);
       await Promise.all(
@@ -1100,19 +1093,22 @@ export class Osd {
     }
   }
 
+  /** Copies one object from `from` into this OSD's store (recovery and repair). */
+  private async pullObject(pg: PgState, from: number, epoch: number, key: OsdPgPull['key']): Promise<void> {
+    const { object } = await this.peer(from).request<OsdPgPullReply>(
+      MSG.OSD_PG_PULL,
+      { pool: pg.pool, ps: pg.ps, epoch, key } satisfies OsdPgPull,
+      { timeout_ms: PEER_REQUEST_TIMEOUT_MS },
+    );
+    await this.applyCopy(pg, object);
+  }
+
   /** Makes every differing member hold the authoritative copy of one object. */
   private async repairObject(pg: PgState, epoch: number, inc: ScrubInconsistency): Promise<void> {
     const self = this.opts.id;
     const key = this.objectKeyFor(pg, inc.name);
     const wireKey = { hash: key.hash, namespace: key.namespace, oid: key.oid, locator: key.locator };
-    if (inc.authoritative !== self) {
-      const { object } = await this.peer(inc.authoritative).request<OsdPgPullReply>(
-        MSG.OSD_PG_PULL,
-        { pool: pg.pool, ps: pg.ps, epoch, key: wireKey } satisfies OsdPgPull,
-        { timeout_ms: PEER_REQUEST_TIMEOUT_MS },
-      );
-      await this.applyCopy(pg, object);
-    }
+    if (inc.authoritative !== self) await this.pullObject(pg, inc.authoritative, epoch, wireKey);
     const object = readObjectCopy(this.opts.store, key);
     const targets = inc.shards.map((s) => s.osd).filter((osd) => osd !== self);
     await Promise.all(

@@ -24,6 +24,34 @@ export interface PgPersisted {
   readonly backfilling?: boolean;
 }
 
+interface RequestResult {
+  readonly ret: number;
+  readonly version: number;
+}
+
+/** Results by request id (client, tid), keeping the newest `max`: a Map evicts in insertion order. */
+class RequestResults {
+  private readonly byReqid = new Map<string, RequestResult>();
+  constructor(private readonly max: number) {}
+
+  get(reqid: readonly [number, number]): RequestResult | undefined {
+    return this.byReqid.get(`${reqid[0]}:${reqid[1]}`);
+  }
+
+  set(reqid: readonly [number, number], result: RequestResult): void {
+    this.byReqid.set(`${reqid[0]}:${reqid[1]}`, result);
+    while (this.byReqid.size > this.max) {
+      const oldest = this.byReqid.keys().next();
+      if (oldest.done === true) break;
+      this.byReqid.delete(oldest.value);
+    }
+  }
+
+  clear(): void {
+    this.byReqid.clear();
+  }
+}
+
 export class PgState {
   lastUpdate = 0;
   lastUpdateEpoch = 0;
@@ -55,8 +83,7 @@ export class PgState {
   private queued = 0;
   /** object key → commit promise of the latest write not yet durable on every replica. */
   readonly inflight = new Map<string, Promise<void>>();
-  private readonly recent = new Map<string, { ret: number; version: number }>();
-  private readonly recentOrder: string[] = [];
+  private readonly recent = new RequestResults(PG_LOG_KEEP);
   /**
    * Results this primary gave to write ops that left no log entry (they failed, or changed
    * nothing). A request sent on a connection that then dropped can still arrive after the
@@ -65,8 +92,7 @@ export class PgState {
    * logs such results as error entries; here they are kept by the primary that returned them
    * (the original cannot outlive that primary's process: it travels on a connection to it).
    */
-  private readonly unlogged = new Map<string, { ret: number; version: number }>();
-  private readonly unloggedOrder: string[] = [];
+  private readonly unlogged = new RequestResults(PG_LOG_KEEP);
 
   constructor(
     readonly pool: number,
@@ -166,35 +192,21 @@ export class PgState {
     this.lastUpdateEpoch = last?.epoch ?? (keepThrough < 0 ? 0 : this.lastUpdateEpoch);
     // Rolled-back (divergent) entries must no longer answer resends as if they had happened.
     this.recent.clear();
-    this.recentOrder.length = 0;
     for (const e of this.log) this.remember(e);
     for (const e of entries) this.append(e);
   }
 
   remember(entry: PgLogEntry): void {
-    const key = `${entry.reqid[0]}:${entry.reqid[1]}`;
-    if (!this.recent.has(key)) this.recentOrder.push(key);
-    this.recent.set(key, { ret: entry.ret, version: entry.userVersion });
-    while (this.recentOrder.length > PG_LOG_KEEP) {
-      const old = this.recentOrder.shift();
-      if (old !== undefined) this.recent.delete(old);
-    }
+    this.recent.set(entry.reqid, { ret: entry.ret, version: entry.userVersion });
   }
 
-  lookupDuplicate(reqid: readonly [number, number]): { ret: number; version: number } | undefined {
-    const key = `${reqid[0]}:${reqid[1]}`;
-    return this.recent.get(key) ?? this.unlogged.get(key);
+  lookupDuplicate(reqid: readonly [number, number]): RequestResult | undefined {
+    return this.recent.get(reqid) ?? this.unlogged.get(reqid);
   }
 
   /** A write op answered without a log entry; bounded like the log's own duplicate window. */
   rememberUnlogged(reqid: readonly [number, number], ret: number, version: number): void {
-    const key = `${reqid[0]}:${reqid[1]}`;
-    if (!this.unlogged.has(key)) this.unloggedOrder.push(key);
-    this.unlogged.set(key, { ret, version });
-    while (this.unloggedOrder.length > PG_LOG_KEEP) {
-      const old = this.unloggedOrder.shift();
-      if (old !== undefined) this.unlogged.delete(old);
-    }
+    this.unlogged.set(reqid, { ret, version });
   }
 
   /** Resolves at the next peering-state or map change (or never, if none comes: callers bound it). */
