@@ -228,6 +228,6 @@ export function pgMetaPoolPrefix(pool: number): Buffer {
   return Buffer.concat([pgMetaPrefix(), poolPrefix(pool)]);
 }
 
-export function storeMetaKey(name: 'nid' | 'statfs' | 'format'): Buffer {
+export function storeMetaKey(name: 'nid' | 'statfs' | 'format' | 'walApplied'): Buffer {
   return Buffer.concat([Buffer.from([META_STORE]), Buffer.from(name, 'utf8')]);
 }

@@ -111,3 +111,37 @@ test('a store made with 4 KiB lmdb pages (before 16 KiB became the default) reop
   assert.deepEqual(store.view(okey('old')).readData(0, data.length), data);
   await store.close();
 });
+
+test('small commits (WAL) and large ones (straight to lmdb) are acknowledged in commit order and all survive a reopen', async () => {
+  const { store, path } = fresh();
+  const order: string[] = [];
+  const acks: Array<Promise<void>> = [];
+  const sizes = [100, 300_000, 100, 100, 2_000_000, 100];
+  sizes.forEach((size, i) => {
+    const p = store.apply({
+      objects: [{ key: okey(`o${i}`), steps: [{ t: 'write', offset: 0, data: Buffer.alloc(size, i + 1) }], meta: { size, mtime: MTIME, userVersion: 1 } }],
+    });
+    acks.push(p.then(() => void order.push(`o${i}`)));
+  });
+  await Promise.all(acks);
+  assert.deepEqual(order, sizes.map((_, i) => `o${i}`));
+  await store.close();
+  const reopened = openLmdbStore({ path });
+  sizes.forEach((size, i) => {
+    const data = reopened.view(okey(`o${i}`)).readData(0, size);
+    assert.equal(data.length, size);
+    assert.ok(data.every((b) => b === i + 1), `o${i} intact`);
+  });
+  await reopened.close();
+});
+
+test('with the write-ahead log off, every commit is its own lmdb transaction and survives a reopen', async () => {
+  seq += 1;
+  const path = join(root, `s${seq}`);
+  const store = openLmdbStore({ path, writeAheadLog: false });
+  await store.apply({ objects: [{ key: okey('a'), steps: [{ t: 'write', offset: 0, data: Buffer.from('hello') }], meta: { size: 5, mtime: MTIME, userVersion: 1 } }] });
+  await store.close();
+  const reopened = openLmdbStore({ path });
+  assert.deepEqual(reopened.view(okey('a')).readData(0, 5), Buffer.from('hello'));
+  await reopened.close();
+});
