@@ -39,6 +39,16 @@ describe('local cluster lifecycle through the sepia command', () => {
     assert.deepEqual(listDaemons(conf).map((d) => d.pid).sort(), before);
   });
 
+  test('daemons run with one malloc arena and a fixed mmap threshold (memory figures depend on both)', () => {
+    const daemons = listDaemons(conf).filter((d) => d.running && d.pid);
+    assert.equal(daemons.length, 4);
+    for (const d of daemons) {
+      const env = readFileSync(`/proc/${d.pid}/environ`, 'latin1').split('\0');
+      assert.ok(env.includes(`MALLOC_ARENA_MAX=${process.env['MALLOC_ARENA_MAX'] ?? '1'}`), d.name);
+      assert.ok(env.includes(`MALLOC_MMAP_THRESHOLD_=${process.env['MALLOC_MMAP_THRESHOLD_'] ?? '131072'}`), d.name);
+    }
+  });
+
   test('stop then start brings the same cluster back with every object intact', async () => {
     let rados = await Rados.connect({ conf });
     await rados.createPool('keep');
