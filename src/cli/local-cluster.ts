@@ -132,11 +132,12 @@ export function listDaemons(confPath: string): DaemonInfo[] {
     });
 }
 
+/** How daemons spawned by this process ended, by name ("osd.1"), for startup errors. */
+const exitStatus = new Map<string, string>();
+
 /** Spawns one daemon detached from this process; its stdout/stderr go to log/<name>.out. */
 export function spawnDaemon(confPath: string, kind: 'mon' | 'osd', id: string): number {
-  const config = loadClientConfig(confPath);
-  const logFile = config.get('log_file');
-  const logDir = logFile !== '' ? resolve(logFile, '..') : resolve(runDirOf(confPath), '..', 'log');
+  const logDir = logDirOf(confPath);
   ensureDir(logDir);
   const fd = openSync(join(logDir, `${kind}.${id}.out`), 'a');
   const main = kind === 'mon' ? MON_MAIN : OSD_MAIN;
@@ -155,6 +156,9 @@ export function spawnDaemon(confPath: string, kind: 'mon' | 'osd', id: string): 
     env: { MALLOC_ARENA_MAX: '1', MALLOC_MMAP_THRESHOLD_: String(128 * 1024), ...process.env },
   });
   closeSync(fd);
+  const name = `${kind}.${id}`;
+  exitStatus.delete(name);
+  child.on('exit', (code, signal) => exitStatus.set(name, signal !== null ? `killed by ${signal}` : `exit code ${code ?? '?'}`));
   child.unref();
   if (child.pid === undefined) throw RadosError.from('EIO', `could not start ${kind}.${id}`);
   return child.pid;
@@ -166,25 +170,67 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Clus
   const running = new Set(listDaemons(opts.confPath).filter((d) => d.running).map((d) => d.name));
   if (!running.has('mon.a')) spawnDaemon(opts.confPath, 'mon', 'a');
   for (const id of osdIds) if (!running.has(`osd.${id}`)) spawnDaemon(opts.confPath, 'osd', String(id));
-  return waitForHealthy(opts.confPath, osdIds.length, START_TIMEOUT_MS);
+  return waitForHealthy(opts.confPath, osdIds.length, START_TIMEOUT_MS, ['mon.a', ...osdIds.map((id) => `osd.${id}`)]);
 }
 
-export async function waitForHealthy(confPath: string, numOsds: number, timeout_ms: number): Promise<ClusterStatus> {
+function logDirOf(confPath: string): string {
+  const logFile = loadClientConfig(confPath).get('log_file');
+  return logFile !== '' ? resolve(logFile, '..') : resolve(runDirOf(confPath), '..', 'log');
+}
+
+const LOG_TAIL_LINES = 8;
+
+/** An error naming the first of `names` whose process has exited, with the end of its output. */
+function deadDaemonError(confPath: string, names: readonly string[]): RadosError | undefined {
+  const daemons = new Map(listDaemons(confPath).map((d) => [d.name, d]));
+  const dead = names.find((n) => daemons.get(n)?.running === false);
+  if (dead === undefined) return undefined;
+  // The daemon's own log has what it reported; .out has what the runtime printed (a crash).
+  const quoted: string[] = [];
+  for (const file of [`${dead}.log`, `${dead}.out`]) {
+    const path = join(logDirOf(confPath), file);
+    const lines = (readTextIfExists(path) ?? '').trimEnd().split('\n').filter((l) => l !== '');
+    if (lines.length > 0) quoted.push(`--- end of ${path}`, ...lines.slice(-LOG_TAIL_LINES));
+  }
+  const how = exitStatus.get(dead);
+  return RadosError.from('EIO', `${dead} exited during startup${how === undefined ? '' : ` (${how})`}\n${quoted.join('\n')}\n`);
+}
+
+/**
+ * Polls until every OSD is up and every PG active+clean. With `daemons`, fails as soon as one of
+ * them has exited (a daemon that dies at startup is reported at once, with its output, instead
+ * of after the timeout).
+ */
+export async function waitForHealthy(confPath: string, numOsds: number, timeout_ms: number, daemons: readonly string[] = []): Promise<ClusterStatus> {
   const deadline = Date.now() + timeout_ms;
-  const rados = await Rados.connect({ conf: confPath, options: { client_mount_timeout: String(timeout_ms / 1000) } });
+  const watch = new AbortController();
+  let deadError: RadosError | undefined;
+  let pollTimer: NodeJS.Timeout | undefined;
+  const poll = (): void => {
+    deadError = deadDaemonError(confPath, daemons);
+    if (deadError !== undefined) watch.abort(deadError);
+    else pollTimer = setTimeout(poll, POLL_MS);
+  };
+  poll();
+  let rados: Rados | undefined;
   try {
+    rados = await Rados.connect({ conf: confPath, signal: watch.signal, options: { client_mount_timeout: String(timeout_ms / 1000) } });
     let last: ClusterStatus | undefined;
     while (Date.now() < deadline) {
-      const reply = await rados.monCommand({ prefix: 'status' });
+      const reply = await rados.monCommand({ prefix: 'status' }, { signal: watch.signal });
       last = reply.out as ClusterStatus;
       const pgs = last.pgmap;
       const clean = pgs.pgs_by_state.every((s) => s.state_name === 'active+clean');
       if (last.osdmap.num_up_osds >= numOsds && clean) return last;
       await delay(POLL_MS);
+      if (deadError !== undefined) throw deadError;
     }
     throw RadosError.from('ETIMEDOUT', `cluster not healthy after ${timeout_ms} ms: ${JSON.stringify(last?.health)}`);
+  } catch (error) {
+    throw deadError ?? error;
   } finally {
-    await rados.close();
+    clearTimeout(pollTimer);
+    await rados?.close();
   }
 }
 

@@ -81,6 +81,8 @@ export class Rados {
       ready = resolve;
       failed = reject;
     });
+    // A handshake that fails after the caller gave up (timeout, abort) has no one to tell.
+    connected.catch(() => undefined);
     const mon = connect({
       host,
       port,
@@ -105,6 +107,7 @@ export class Rados {
       await abortable(connected, signal);
     } catch (err) {
       mon.close();
+      if (opts.signal?.aborted === true) throw RadosError.from('ECANCELED', `connecting to monitor ${host}:${port}: cancelled`, { cause: err });
       if (signal.aborted) throw RadosError.from('ETIMEDOUT', `connecting to monitor ${host}:${port}`, { cause: err });
       throw err;
     } finally {

@@ -1,5 +1,5 @@
 // File helpers for daemons and the CLI: config files, pid files, data directories.
-import { mkdirSync, readFileSync, writeFileSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { readFile, writeFile, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RadosError } from '../core/errors.js';
@@ -47,4 +47,22 @@ export function loadConfig(
 export async function diskUsage(path: string): Promise<{ totalBytes: number; availBytes: number }> {
   const s = await statfs(path);
   return { totalBytes: s.blocks * s.bsize, availBytes: s.bavail * s.bsize };
+}
+
+/** The first `bytes` bytes of a regular file (fewer if it is shorter); undefined if there is none. */
+export function readFilePrefix(path: string, bytes: number): Buffer | undefined {
+  let fd: number;
+  try {
+    if (!statSync(path).isFile()) return undefined;
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const buf = Buffer.alloc(bytes);
+    return buf.subarray(0, readSync(fd, buf, 0, bytes, 0));
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -5,6 +5,7 @@ import { loadConfig, ensureDir } from '../io/files.js';
 import { createLogger } from '../io/log.js';
 import { realClock } from '../io/clock.js';
 import { expandMeta, onShutdown, parseDaemonArgs, removeFile, writePidFile } from '../io/daemon-process.js';
+import { RadosError } from '../core/errors.js';
 import { openLmdbStore } from './store/lmdb-store.js';
 import { Osd } from './daemon.js';
 
@@ -39,6 +40,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`sepia-osd: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  // An expected failure (errno) is one line a user can act on; anything else keeps its stack.
+  const text = RadosError.is(err) ? `${err.code}: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`sepia-osd: ${text}\n`);
   process.exit(1);
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../../io/files.js';
 import { fileSizeBytes, makeTempDir, removeDir } from '../../io/fs.js';
 import type { KvObjectStore } from './kv-object-store.js';
 import { openLmdbStore } from './lmdb-store.js';
@@ -144,4 +145,11 @@ test('with the write-ahead log off, every commit is its own lmdb transaction and
   const reopened = openLmdbStore({ path });
   assert.deepEqual(reopened.view(okey('a')).readData(0, 5), Buffer.from('hello'));
   await reopened.close();
+});
+
+test('a data file that is not an lmdb environment is refused with EIO (lmdb itself would crash the process)', () => {
+  seq += 1;
+  const path = join(root, `s${seq}.lmdb`);
+  writeFileAtomic(path, Buffer.alloc(64 * 1024, 0x5a));
+  assert.throws(() => openLmdbStore({ path }), { code: 'EIO', message: /not an lmdb object store/ });
 });

@@ -16,7 +16,9 @@
 // `mapSizeBytes` only sets the initial map.
 
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { join } from 'node:path';
 import { invariant } from '../../core/assert.js';
+import { readFilePrefix } from '../../io/files.js';
 import { RadosError } from '../../core/errors.js';
 import { DBS, storeMetaKey, type Db } from './keys.js';
 import { LayeredReader, WriteLayer, type Kv, type KvReader, type KvWrite, type LayerSlot } from './kv.js';
@@ -275,7 +277,23 @@ const PAGE_SIZE_BYTES_DEFAULT = 16 * 1024;
 
 export type LmdbObjectStore = KvObjectStore;
 
+/** lmdb's meta pages start with this magic (after a page header of 16 or 24 bytes). */
+const LMDB_MAGIC = 0xbeefc0de;
+const LMDB_MAGIC_SEARCH_BYTES = 64;
+
+/**
+ * Refuses a data file that is not an lmdb environment: lmdb-js crashes the process (SIGSEGV)
+ * on one instead of returning an error.
+ */
+function checkLmdbFile(path: string): void {
+  const file = readFilePrefix(path, LMDB_MAGIC_SEARCH_BYTES) ?? readFilePrefix(join(path, 'data.mdb'), LMDB_MAGIC_SEARCH_BYTES);
+  if (file === undefined || file.length === 0) return;
+  for (let at = 0; at + 4 <= file.length; at += 4) if (file.readUInt32LE(at) === LMDB_MAGIC) return;
+  throw RadosError.from('EIO', `${path} is not an lmdb object store (no lmdb meta page); it is damaged or something else`);
+}
+
 export function openLmdbStore(opts: LmdbStoreOptions): LmdbObjectStore {
+  checkLmdbFile(opts.path);
   const root = open({
     path: opts.path,
     mapSize: opts.mapSizeBytes ?? MAP_SIZE_BYTES_DEFAULT,
