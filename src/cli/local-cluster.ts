@@ -168,9 +168,17 @@ export function spawnDaemon(confPath: string, kind: 'mon' | 'osd', id: string): 
 export async function startLocalCluster(opts: LocalClusterOptions): Promise<ClusterStatus> {
   const { osdIds } = await ensureClusterConf(opts);
   const running = new Set(listDaemons(opts.confPath).filter((d) => d.running).map((d) => d.name));
-  if (!running.has('mon.a')) spawnDaemon(opts.confPath, 'mon', 'a');
-  for (const id of osdIds) if (!running.has(`osd.${id}`)) spawnDaemon(opts.confPath, 'osd', String(id));
-  return waitForHealthy(opts.confPath, osdIds.length, START_TIMEOUT_MS, ['mon.a', ...osdIds.map((id) => `osd.${id}`)]);
+  const spawned: string[] = [];
+  if (!running.has('mon.a')) {
+    spawnDaemon(opts.confPath, 'mon', 'a');
+    spawned.push('mon.a');
+  }
+  for (const id of osdIds) {
+    if (running.has(`osd.${id}`)) continue;
+    spawnDaemon(opts.confPath, 'osd', String(id));
+    spawned.push(`osd.${id}`);
+  }
+  return waitForHealthy(opts.confPath, osdIds.length, START_TIMEOUT_MS, spawned);
 }
 
 function logDirOf(confPath: string): string {
@@ -180,10 +188,13 @@ function logDirOf(confPath: string): string {
 
 const LOG_TAIL_LINES = 8;
 
-/** An error naming the first of `names` whose process has exited, with the end of its output. */
+/**
+ * An error naming the first of `names` (daemons this process spawned) that has exited, with the
+ * end of its output. The child's exit event is the evidence: a pid file may still hold the pid
+ * of the daemon's previous, killed run until the new one writes it.
+ */
 function deadDaemonError(confPath: string, names: readonly string[]): RadosError | undefined {
-  const daemons = new Map(listDaemons(confPath).map((d) => [d.name, d]));
-  const dead = names.find((n) => daemons.get(n)?.running === false);
+  const dead = names.find((n) => exitStatus.has(n));
   if (dead === undefined) return undefined;
   // The daemon's own log has what it reported; .out has what the runtime printed (a crash).
   const quoted: string[] = [];
@@ -197,8 +208,8 @@ function deadDaemonError(confPath: string, names: readonly string[]): RadosError
 }
 
 /**
- * Polls until every OSD is up and every PG active+clean. With `daemons`, fails as soon as one of
- * them has exited (a daemon that dies at startup is reported at once, with its output, instead
+ * Polls until every OSD is up and every PG active+clean. With `daemons` (spawned by this
+ * process), fails as soon as one of them has exited (a daemon that dies at startup is reported at once, with its output, instead
  * of after the timeout).
  */
 export async function waitForHealthy(confPath: string, numOsds: number, timeout_ms: number, daemons: readonly string[] = []): Promise<ClusterStatus> {
