@@ -1,7 +1,7 @@
 // Files for write-ahead logs: durable positional writes, directory listing and sync, recycling.
 // The store's WAL (osd/store/wal.ts) keeps its format and queueing; the system calls live here.
 
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlink, unlinkSync, writev } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, readFileSync, readdirSync, renameSync, unlink, writev } from 'node:fs';
 
 /** Opens (creating if needed) for writes that are durable when they return (O_DSYNC). */
 export function openDurableWriter(path: string): number {
@@ -15,10 +15,6 @@ export function writeGatheredAt(fd: number, buffers: readonly Buffer[], position
 
 export function closeFile(fd: number): void {
   closeSync(fd);
-}
-
-export function ensureDirectory(dir: string): void {
-  mkdirSync(dir, { recursive: true });
 }
 
 /** Names in `dir`; an absent directory has none. */
@@ -37,10 +33,6 @@ export function readWholeFile(path: string): Buffer {
 
 export function renameFile(from: string, to: string): void {
   renameSync(from, to);
-}
-
-export function removeFile(path: string): void {
-  unlinkSync(path);
 }
 
 /** Removes without waiting (freeing a large file's extents can take tens of milliseconds). */

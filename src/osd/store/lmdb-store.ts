@@ -23,7 +23,7 @@ import { RadosError } from '../../core/errors.js';
 import { DBS, storeMetaKey, type Db } from './keys.js';
 import { LayeredReader, WriteLayer, type Kv, type KvReader, type KvWrite, type LayerSlot } from './kv.js';
 import { KvObjectStore } from './kv-object-store.js';
-import { WalWriter, encodeWalRecord, readWal, removeWal, type WalRecord } from './wal.js';
+import { WalWriter, encodeWalRecord, readSeq, readWal, removeWal, writeSeq, type WalRecord } from './wal.js';
 
 const MAP_SIZE_BYTES_DEFAULT = 1024 * 1024 * 1024;
 
@@ -72,15 +72,14 @@ export function walAppliedKey(): Buffer {
 
 function encodeSeq(seq: number): Buffer {
   const b = Buffer.alloc(8);
-  b.writeUInt32LE(seq % 0x1_0000_0000, 0);
-  b.writeUInt32LE(Math.floor(seq / 0x1_0000_0000), 4);
+  writeSeq(b, seq, 0);
   return b;
 }
 
 function decodeSeq(b: Buffer | undefined): number {
   if (b === undefined) return 0;
   invariant(b.length === 8, 'wal applied seq is a u64');
-  return b.readUInt32LE(0) + b.readUInt32LE(4) * 0x1_0000_0000;
+  return readSeq(b, 0);
 }
 
 /**

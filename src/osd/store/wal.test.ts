@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { writeFileAtomic } from '../../io/files.js';
+import { ensureDir, writeFileAtomic } from '../../io/files.js';
 import { makeTempDir, removeDir } from '../../io/fs.js';
-import { ensureDirectory, listNames } from '../../io/log-files.js';
+import { listNames } from '../../io/log-files.js';
 import { metaKey } from './keys.js';
 import type { KvWrite } from './kv.js';
 import { open } from 'lmdb';
@@ -108,7 +108,7 @@ function appliedSeq(path: string): number {
 }
 
 function segmentFile(path: string, firstSeq: number): string {
-  ensureDirectory(`${path}.wal`);
+  ensureDir(`${path}.wal`);
   return join(`${path}.wal`, `${String(firstSeq).padStart(16, '0')}.wal`);
 }
 

@@ -22,16 +22,15 @@ import { crc32c } from '@node-rs/crc32';
 import { invariant } from '../../core/assert.js';
 import {
   closeFile,
-  ensureDirectory,
   listNames,
   openDurableWriter,
   readWholeFile,
-  removeFile,
   removeFileInBackground,
   renameFile,
   syncDirectory,
   writeGatheredAt,
 } from '../../io/log-files.js';
+import { ensureDir, removePath } from '../../io/files.js';
 import { DBS, type Db } from './keys.js';
 import type { KvWrite } from './kv.js';
 
@@ -55,6 +54,17 @@ export interface WalRecord {
 }
 
 const DB_INDEX = new Map<Db, number>(DBS.map((db, i) => [db, i]));
+const U32_LIMIT = 0x1_0000_0000;
+
+/** A sequence number as u64 little-endian (the WAL's, and lmdb's 'S walApplied' value). */
+export function writeSeq(buf: Buffer, seq: number, at: number): void {
+  buf.writeUInt32LE(seq % U32_LIMIT, at);
+  buf.writeUInt32LE(Math.floor(seq / U32_LIMIT), at + 4);
+}
+
+export function readSeq(buf: Buffer, at: number): number {
+  return buf.readUInt32LE(at) + buf.readUInt32LE(at + 4) * U32_LIMIT;
+}
 
 export function encodeWalRecord(seq: number, writes: readonly KvWrite[]): Buffer {
   invariant(Number.isSafeInteger(seq) && seq > 0, 'wal seq is a positive integer');
@@ -62,8 +72,7 @@ export function encodeWalRecord(seq: number, writes: readonly KvWrite[]): Buffer
   for (const w of writes) bytes += WRITE_HEADER_BYTES + w.key.length + (w.value === null ? 0 : w.value.length);
   const out = Buffer.allocUnsafe(bytes);
   let at = RECORD_HEADER_BYTES;
-  out.writeUInt32LE(seq % 0x1_0000_0000, at);
-  out.writeUInt32LE(Math.floor(seq / 0x1_0000_0000), at + 4);
+  writeSeq(out, seq, at);
   out.writeUInt32LE(writes.length, at + 8);
   at += PAYLOAD_HEADER_BYTES;
   for (const w of writes) {
@@ -103,7 +112,7 @@ export function decodeWalRecords(buf: Buffer): WalRecord[] {
 }
 
 function decodePayload(p: Buffer): WalRecord | undefined {
-  const seq = p.readUInt32LE(0) + p.readUInt32LE(4) * 0x1_0000_0000;
+  const seq = readSeq(p, 0);
   const count = p.readUInt32LE(8);
   const writes: KvWrite[] = [];
   let at = PAYLOAD_HEADER_BYTES;
@@ -163,7 +172,7 @@ export function readWal(dir: string): WalRecord[] {
 /** Deletes every segment and recycled file in `dir` (lmdb holds all their records durably). */
 export function removeWal(dir: string): void {
   const doomed = listNames(dir).filter((n) => SEGMENT_NAME.test(n) || n.endsWith(FREE_SUFFIX));
-  for (const n of doomed) removeFile(join(dir, n));
+  for (const n of doomed) removePath(join(dir, n));
   if (doomed.length > 0) syncDirectory(dir);
 }
 
@@ -201,7 +210,7 @@ export class WalWriter {
     private readonly dir: string,
     nextSeq: number,
   ) {
-    ensureDirectory(dir);
+    ensureDir(dir);
     this.startSegment(nextSeq);
   }
 
@@ -266,15 +275,14 @@ export class WalWriter {
   }
 
   private writeNext(): void {
-    const batch: Queued[] = [];
+    let count = 0;
     let bytes = 0;
-    while (batch.length < FLUSH_RECORDS_MAX) {
-      const q = this.queued[0];
-      if (q === undefined || bytes + q.record.length > FLUSH_BYTES_MAX) break;
-      batch.push(q);
+    for (const q of this.queued) {
+      if (count === FLUSH_RECORDS_MAX || bytes + q.record.length > FLUSH_BYTES_MAX) break;
+      count += 1;
       bytes += q.record.length;
-      this.queued.shift();
     }
+    const batch = this.queued.splice(0, count);
     const first = batch[0];
     if (first === undefined) {
       for (const d of this.drained.splice(0)) d();
