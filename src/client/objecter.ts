@@ -5,7 +5,7 @@ import { RadosError, ERRNO } from '../core/errors.js';
 import { parseHostPort } from '../core/config.js';
 import { connect, type Connection } from '../msg/index.js';
 import { delay, realClock, timeoutSignal, type Clock } from '../io/clock.js';
-import type { StreamTransport } from '../io/tcp.js';
+import { clientTcpTransport, type StreamTransport } from '../io/tcp.js';
 import { locateObject, mapPg, osdById, poolById, type OsdMap, type PoolInfo } from '../mon/maps/osdmap.js';
 import { MSG, type OsdOpReply, type OsdPglsReply } from '../proto/messages.js';
 import type { SubOp, Timespec } from '../osd/ops/types.js';
@@ -57,7 +57,7 @@ export class Objecter {
       port,
       reconnect: false,
       limits: { maxInflightBytes: this.opts.maxInflightBytes, maxInflightRequests: this.opts.maxInflightOps },
-      ...(this.opts.transport ? { transport: this.opts.transport } : {}),
+      transport: this.opts.transport ?? clientTcpTransport,
     });
     this.conns.set(id, { addr: osd.addr, conn });
     return conn;
