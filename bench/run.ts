@@ -44,14 +44,26 @@ function procStatus_MiB(pid: number, field: 'VmHWM' | 'RssAnon' | 'VmRSS'): numb
  */
 class MemorySampler {
   private readonly peakAnon = new Map<string, number>();
+  /** Peak per phase ("4 MiB write", ...) and OSD, so a peak over the limit names its phase. */
+  readonly phasePeaks = new Map<string, Map<string, number>>();
+  private phase = 'start';
   private readonly timer: ReturnType<typeof setInterval>;
   constructor(private readonly daemons: () => Array<{ name: string; pid: number | undefined }>) {
     this.timer = setInterval(() => this.sample(), 250);
   }
+  /** Samples once more for the phase that ends, then charges later samples to `name`. */
+  enter(name: string): void {
+    this.sample();
+    this.phase = name;
+  }
   sample(): void {
+    let peaks = this.phasePeaks.get(this.phase);
+    if (peaks === undefined) this.phasePeaks.set(this.phase, (peaks = new Map()));
     for (const d of this.daemons()) {
       if (!d.pid || !d.name.startsWith('osd.')) continue;
-      this.peakAnon.set(d.name, Math.max(this.peakAnon.get(d.name) ?? 0, procStatus_MiB(d.pid, 'RssAnon')));
+      const anon_MiB = procStatus_MiB(d.pid, 'RssAnon');
+      this.peakAnon.set(d.name, Math.max(this.peakAnon.get(d.name) ?? 0, anon_MiB));
+      peaks.set(d.name, Math.max(peaks.get(d.name) ?? 0, anon_MiB));
     }
   }
   stop(): Map<string, number> {
@@ -86,6 +98,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sepia-bench-'));
   const confPath = join(dir, 'sepia.conf');
   const figures: Figure[] = [];
+  /** Phase → OSD → peak anonymous RSS in MiB during that phase. */
+  const memoryByPhase: Record<string, Record<string, number>> = {};
   const add = (f: Figure): void => {
     figures.push(f);
     process.stderr.write(`${f.name}: ${f.value.toFixed(1)} ${f.unit}${f.ratio !== undefined ? ` (${(f.ratio * 100).toFixed(0)}% of ${f.limit})` : ''}\n`);
@@ -105,9 +119,11 @@ async function main(): Promise<void> {
     const rados = await Rados.connect({ conf: confPath });
     await rados.createPool('bench');
     const io = rados.ioctx('bench');
-    const bench = async (mode: 'write' | 'seq' | 'rand', opSize: number): Promise<BenchResult> =>
-      runBench(io, { seconds: SECONDS, mode, opSize, objectSize: opSize, concurrency: 16, maxObjects: 0, cleanup: false, runName: `run-${opSize}`, json: false }, memoryIo());
     const MiB = 1024 * 1024;
+    const bench = async (mode: 'write' | 'seq' | 'rand', opSize: number): Promise<BenchResult> => {
+      sampler.enter(`${opSize >= MiB ? `${opSize / MiB} MiB` : `${opSize / 1024} KiB`} ${mode}`);
+      return runBench(io, { seconds: SECONDS, mode, opSize, objectSize: opSize, concurrency: 16, maxObjects: 0, cleanup: false, runName: `run-${opSize}`, json: false }, memoryIo());
+    };
     const w4m = await bench('write', 4 * MiB);
     add({ name: '4 MiB write', value: w4m.bandwidth_MBps, unit: 'MB/s', limit: 'disk/3 (3 replicas, one disk)', ratio: w4m.bandwidth_MBps / (disk / 3) });
     const s4m = await bench('seq', 4 * MiB);
@@ -115,6 +131,7 @@ async function main(): Promise<void> {
     const r4m = await bench('rand', 4 * MiB);
     add({ name: '4 MiB rand read', value: r4m.bandwidth_MBps, unit: 'MB/s', limit: 'loopback TCP', ratio: r4m.bandwidth_MBps / tcp });
     // As a user runs it: `rados bench write --no-cleanup; seq; rand; rados cleanup`, then the small-op runs.
+    sampler.enter('cleanup');
     await cleanupRun(io, `run-${4 * MiB}`, undefined, 16);
     const w4k = await bench('write', 4096);
     add({ name: '4 KiB write', value: w4k.averageIops, unit: 'IOPS', limit: 'fdatasync/s', ratio: w4k.averageIops / fsyncs });
@@ -122,10 +139,15 @@ async function main(): Promise<void> {
     const r4k = await bench('rand', 4096);
     add({ name: '4 KiB rand read', value: r4k.averageIops, unit: 'IOPS' });
     add({ name: '4 KiB rand read p99 latency', value: r4k.p99Latency_s * 1000, unit: 'ms' });
+    sampler.enter('omap');
     const omap = await omapBench(rados, quick ? 1 : 10);
     add({ name: '1 KiB omap set', value: omap.setPerSec, unit: 'ops/s' });
     add({ name: '1 KiB omap get', value: omap.getPerSec, unit: 'ops/s' });
     const anon = sampler.stop();
+    for (const [phase, peaks] of sampler.phasePeaks) {
+      memoryByPhase[phase] = Object.fromEntries(peaks);
+      process.stderr.write(`peak anonymous RSS during ${phase}: ${[...peaks].map(([osd, mib]) => `${osd} ${mib.toFixed(0)}`).join(', ')} MiB\n`);
+    }
     for (const d of listDaemons(confPath)) {
       if (!d.name.startsWith('osd.') || !d.pid) continue;
       add({ name: `${d.name} peak anonymous RSS`, value: anon.get(d.name) ?? 0, unit: 'MiB', limit: '256 MiB target', ratio: (anon.get(d.name) ?? 0) / 256 });
@@ -160,7 +182,7 @@ async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 19).replace(/:/g, '-');
   const outDir = join(repoRoot, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
-  const result = { date: new Date().toISOString(), quick, node: process.version, figures };
+  const result = { date: new Date().toISOString(), quick, node: process.version, figures, memoryByPhase_MiB: memoryByPhase };
   const md = [
     '| figure | value | unit | ratio to limit |',
     '| --- | ---: | --- | --- |',
