@@ -141,9 +141,10 @@ export function spawnDaemon(confPath: string, kind: 'mon' | 'osd', id: string): 
   ensureDir(logDir);
   const fd = openSync(join(logDir, `${kind}.${id}.out`), 'a');
   const main = kind === 'mon' ? MON_MAIN : OSD_MAIN;
-  // SEPIA_DAEMON_NODE_ARGS passes flags to the daemons' node (e.g. --cpu-prof for profiling).
+  // SEPIA_DAEMON_NODE_ARGS passes flags to the daemons' node (e.g. --cpu-prof for profiling);
+  // they come after DAEMON_NODE_ARGS, so a flag given there wins.
   const nodeArgs = (process.env['SEPIA_DAEMON_NODE_ARGS'] ?? '').split(/\s+/).filter((a) => a !== '');
-  const child = spawn(process.execPath, [...nodeArgs, main, '-c', resolve(confPath), '-i', id], {
+  const child = spawn(process.execPath, [...DAEMON_NODE_ARGS, ...nodeArgs, main, '-c', resolve(confPath), '-i', id], {
     detached: true,
     stdio: ['ignore', fd, fd],
     // One glibc malloc arena: lmdb's commit threads otherwise each grow an arena of freed dirty
@@ -163,6 +164,14 @@ export function spawnDaemon(confPath: string, kind: 'mon' | 'osd', id: string): 
   if (child.pid === undefined) throw RadosError.from('EIO', `could not start ${kind}.${id}`);
   return child.pid;
 }
+
+/**
+ * V8 flags for the daemons. A semi-space of at most 8 MiB (V8 grows it to 16 MiB under load): an
+ * OSD's young objects live for about one op, so the bigger nursery mostly holds garbage. At 4 MiB
+ * each OSD's V8 heap was 17 MiB smaller in 4 KiB write and read runs, but 4 KiB random reads lost
+ * 3–5%; at 8 MiB the reads were within noise of 16 MiB (21.2k/22.4k vs 22.2k IOPS).
+ */
+export const DAEMON_NODE_ARGS: readonly string[] = ['--max-semi-space-size=8'];
 
 /** Starts whatever is not running yet and waits until every OSD is up and every PG active+clean. */
 export async function startLocalCluster(opts: LocalClusterOptions): Promise<ClusterStatus> {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rados } from '../../src/client/rados.js';
-import { listDaemons } from '../../src/cli/local-cluster.js';
+import { DAEMON_NODE_ARGS, listDaemons } from '../../src/cli/local-cluster.js';
 
 const SEPIA = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -39,13 +39,15 @@ describe('local cluster lifecycle through the sepia command', () => {
     assert.deepEqual(listDaemons(conf).map((d) => d.pid).sort(), before);
   });
 
-  test('daemons run with one malloc arena and a fixed mmap threshold (memory figures depend on both)', () => {
+  test('daemons run with one malloc arena, a fixed mmap threshold and a small V8 nursery (memory figures depend on all three)', () => {
     const daemons = listDaemons(conf).filter((d) => d.running && d.pid);
     assert.equal(daemons.length, 4);
     for (const d of daemons) {
       const env = readFileSync(`/proc/${d.pid}/environ`, 'latin1').split('\0');
       assert.ok(env.includes(`MALLOC_ARENA_MAX=${process.env['MALLOC_ARENA_MAX'] ?? '1'}`), d.name);
       assert.ok(env.includes(`MALLOC_MMAP_THRESHOLD_=${process.env['MALLOC_MMAP_THRESHOLD_'] ?? '131072'}`), d.name);
+      const argv = readFileSync(`/proc/${d.pid}/cmdline`, 'latin1').split('\0');
+      for (const flag of DAEMON_NODE_ARGS) assert.ok(argv.includes(flag), `${d.name} runs node with ${flag}`);
     }
   });
 

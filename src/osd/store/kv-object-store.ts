@@ -236,6 +236,11 @@ export class KvObjectStore implements ObjectStore {
     return this.kv.flushCount;
   }
 
+  /** Most value bytes handed to the medium and not yet durable at one time (bounded-memory evidence). */
+  get peakValueBytesInFlight(): number | undefined {
+    return this.kv.peakValueBytesInFlight;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

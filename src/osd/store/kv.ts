@@ -33,6 +33,8 @@ export interface Kv extends KvReader {
   commit(writes: readonly KvWrite[]): Promise<void>;
   /** Number of flushes requested from the medium so far (group-commit evidence for tests). */
   readonly flushCount: number;
+  /** Most value bytes handed to the medium and not yet durable at one time (evidence for tests), if tracked. */
+  readonly peakValueBytesInFlight?: number;
   close(): Promise<void>;
 }
 

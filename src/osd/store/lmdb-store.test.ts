@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../io/files.js';
 import { fileSizeBytes, makeTempDir, removeDir } from '../../io/fs.js';
 import type { KvObjectStore } from './kv-object-store.js';
-import { openLmdbStore } from './lmdb-store.js';
+import { LMDB_BYTES_IN_FLIGHT_MAX, openLmdbStore } from './lmdb-store.js';
 import type { ObjectStore } from './object-store.js';
 import { EXTENT, okey, storeContract } from './store-contract.js';
 
@@ -133,6 +133,33 @@ test('small commits (WAL) and large ones (straight to lmdb) are acknowledged in 
     assert.equal(data.length, size);
     assert.ok(data.every((b) => b === i + 1), `o${i} intact`);
   });
+  await reopened.close();
+});
+
+test('large commits issued at once go to lmdb in transactions of bounded size, in order, readable before they land and intact after a reopen', async () => {
+  const { store, path } = fresh();
+  const size = 4 * 1024 * 1024;
+  const count = 12;
+  const order: number[] = [];
+  const acks: Array<Promise<void>> = [];
+  for (let i = 0; i < count; i += 1) {
+    const p = store.apply({
+      objects: [{ key: okey(`big${i}`), steps: [{ t: 'write', offset: 0, data: Buffer.alloc(size, i + 1) }], meta: { size, mtime: MTIME, userVersion: 1 } }],
+    });
+    acks.push(p.then(() => void order.push(i)));
+    assert.equal(store.view(okey(`big${i}`)).readData(size - 1, 1)[0], i + 1);
+  }
+  await Promise.all(acks);
+  assert.deepEqual(order, [...Array(count).keys()]);
+  const largest = store.peakValueBytesInFlight ?? Number.POSITIVE_INFINITY;
+  // A commit starts only while fewer than the cap's bytes are in flight.
+  assert.ok(largest < LMDB_BYTES_IN_FLIGHT_MAX + size, `${largest} bytes of values were in lmdb transactions at once`);
+  await store.close();
+  const reopened = openLmdbStore({ path });
+  for (let i = 0; i < count; i += 1) {
+    const data = reopened.view(okey(`big${i}`)).readData(0, size);
+    assert.ok(data.length === size && data.every((b) => b === i + 1), `big${i} intact`);
+  }
   await reopened.close();
 });
 
