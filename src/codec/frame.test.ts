@@ -9,6 +9,7 @@ import {
   FrameDecoder,
   FrameError,
   FrameKind,
+  GatheredBytes,
   SEGMENT_MIN_BYTES,
   chunksBytes,
   encodeMessage,
@@ -97,6 +98,35 @@ describe('frame encoding', () => {
     assert.equal(body.list[0], big);
     const [frame] = decodeAll(chunks);
     assert.deepEqual(frame?.body, body);
+  });
+
+  test('gathered bytes travel as one segment by reference and arrive as one Buffer; their release is handed to the caller', () => {
+    const parts = [patterned(4096, 1), patterned(1000, 2), Buffer.alloc(0), patterned(70_000, 3)];
+    let released = 0;
+    const releases: Array<() => void> = [];
+    const chunks = encodeMessage(FrameKind.reply, 4, 'osd_op', { results: [{ ret: 0, out: { kind: 'data', data: new GatheredBytes(parts, () => (released += 1)) } }] }, { releases });
+    // Each non-empty part is its own chunk, by reference.
+    for (const part of parts) if (part.length > 0) assert.ok(chunks.includes(part));
+    assert.equal(released, 0);
+    assert.equal(releases.length, 1);
+    const [frame] = decodeAll([Buffer.concat(chunks)]);
+    const body = frame?.body as { results: Array<{ out: { data: Buffer } }> };
+    assert.ok(Buffer.isBuffer(body.results[0]?.out.data));
+    assert.deepEqual(body.results[0]?.out.data, Buffer.concat(parts));
+    for (const release of releases) release();
+    assert.equal(released, 1);
+  });
+
+  test('gathered bytes with no segment slot left are joined inline and released at once', () => {
+    const limits = { ...DEFAULT_FRAME_LIMITS, maxSegments: 0 };
+    let released = 0;
+    const releases: Array<() => void> = [];
+    const parts = [patterned(300, 1), patterned(300, 2)];
+    const chunks = encodeMessage(FrameKind.reply, 5, 'r', { data: new GatheredBytes(parts, () => (released += 1)) }, { limits, releases });
+    assert.equal(released, 1);
+    assert.equal(releases.length, 0);
+    const [frame] = decodeAll(chunks, new FrameDecoder(limits));
+    assert.deepEqual((frame?.body as { data: Buffer }).data, Buffer.concat(parts));
   });
 
   test('a 4 MiB payload decodes the same from 1-byte, odd-sized and whole chunks', () => {

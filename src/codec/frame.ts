@@ -86,6 +86,28 @@ export interface Frame {
 // ---------------------------------------------------------------------------------------------
 // msgpack setup
 
+/**
+ * Bytes held in several Buffers that travel as one payload segment: the writer hands each part
+ * to writev by reference, and the receiver gets them as one contiguous Buffer. An OSD answers a
+ * read with the store's extents this way instead of joining them into a new buffer first.
+ */
+export class GatheredBytes {
+  readonly length: number;
+  /**
+   * `release` runs once the parts may be reused: when the frame's bytes are in the kernel, when
+   * the frame is dropped or fails to encode (EncodeOptions.releases), or at once if the parts were
+   * joined instead of sent by reference.
+   */
+  constructor(
+    readonly parts: readonly Buffer[],
+    readonly release?: () => void,
+  ) {
+    let length = 0;
+    for (const part of parts) length += part.length;
+    this.length = length;
+  }
+}
+
 /** Placeholder for a lifted Buffer while the metadata is packed. */
 class SegmentRef {
   constructor(readonly index: number) {}
@@ -129,10 +151,21 @@ function isPlainObject(value: object): value is Record<string, unknown> {
  * Copy-on-write walk: returns `value` itself when nothing under it was lifted, so bodies without
  * big Buffers cost one traversal and no allocation.
  */
-function liftSegments(value: unknown, segments: Buffer[], maxSegments: number, depth: number): unknown {
+function liftSegments(value: unknown, segments: Array<Buffer | GatheredBytes>, maxSegments: number, depth: number, releases: Array<() => void>): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (depth > BODY_DEPTH_MAX) {
     throw RadosError.from('EINVAL', `message body nested deeper than ${BODY_DEPTH_MAX} levels (or cyclic)`);
+  }
+  if (value instanceof GatheredBytes) {
+    // Out of segment slots: the parts are joined and travel like any other Buffer.
+    if (value.length < SEGMENT_MIN_BYTES || segments.length >= maxSegments) {
+      const joined = Buffer.concat(value.parts, value.length);
+      value.release?.();
+      return joined;
+    }
+    if (value.release !== undefined) releases.push(value.release);
+    segments.push(value);
+    return new SegmentRef(segments.length - 1);
   }
   if (value instanceof Uint8Array) {
     if (value.byteLength < SEGMENT_MIN_BYTES || segments.length >= maxSegments) return value;
@@ -143,7 +176,7 @@ function liftSegments(value: unknown, segments: Buffer[], maxSegments: number, d
     let copy: unknown[] | null = null;
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      const lifted = liftSegments(item, segments, maxSegments, depth + 1);
+      const lifted = liftSegments(item, segments, maxSegments, depth + 1, releases);
       if (lifted !== item && copy === null) copy = value.slice(0, i);
       if (copy !== null) copy.push(lifted);
     }
@@ -152,7 +185,7 @@ function liftSegments(value: unknown, segments: Buffer[], maxSegments: number, d
   if (value instanceof Map) {
     let copy: Map<unknown, unknown> | null = null;
     for (const [key, item] of value as Map<unknown, unknown>) {
-      const lifted = liftSegments(item, segments, maxSegments, depth + 1);
+      const lifted = liftSegments(item, segments, maxSegments, depth + 1, releases);
       if (lifted !== item && copy === null) copy = new Map(value as Map<unknown, unknown>);
       if (copy !== null) copy.set(key, lifted);
     }
@@ -162,7 +195,7 @@ function liftSegments(value: unknown, segments: Buffer[], maxSegments: number, d
     let copy: Record<string, unknown> | null = null;
     for (const key of Object.keys(value)) {
       const item = value[key];
-      const lifted = liftSegments(item, segments, maxSegments, depth + 1);
+      const lifted = liftSegments(item, segments, maxSegments, depth + 1, releases);
       if (lifted !== item && copy === null) copy = { ...value };
       if (copy !== null) copy[key] = lifted;
     }
@@ -174,6 +207,11 @@ function liftSegments(value: unknown, segments: Buffer[], maxSegments: number, d
 export interface EncodeOptions {
   flags?: number;
   limits?: FrameLimits;
+  /**
+   * Receives the release callbacks of the GatheredBytes sent by reference; the caller runs them
+   * once the chunks are written or dropped (also when encodeMessage throws after lifting).
+   */
+  releases?: Array<() => void>;
 }
 
 /**
@@ -188,8 +226,8 @@ export function encodeMessage(kind: FrameKind, tid: number, type: string, body: 
   invariant(Number.isSafeInteger(tid) && tid >= 0, `tid ${tid} must be a safe non-negative integer`);
   invariant(Number.isInteger(flags) && flags >= 0 && flags <= 0xffff, `flags ${flags} must fit u16`);
 
-  const segments: Buffer[] = [];
-  const liftedBody = liftSegments(body, segments, limits.maxSegments, 0);
+  const segments: Array<Buffer | GatheredBytes> = [];
+  const liftedBody = liftSegments(body, segments, limits.maxSegments, 0, options.releases ?? []);
   const meta = packr.pack([type, liftedBody]);
   if (meta.length > limits.maxMetaBytes) {
     throw RadosError.from('EMSGSIZE', `message ${type} metadata is ${meta.length} bytes, limit ${limits.maxMetaBytes}`);
@@ -221,11 +259,17 @@ export function encodeMessage(kind: FrameKind, tid: number, type: string, body: 
   offset += CRC_BYTES;
   invariant(offset === headerBytes, 'header layout');
 
-  if (inlineMeta) {
-    meta.copy(head, headerBytes);
-    return [head, ...segments];
+  const chunks: Buffer[] = [head];
+  if (inlineMeta) meta.copy(head, headerBytes);
+  else chunks.push(meta);
+  for (const segment of segments) {
+    if (segment instanceof GatheredBytes) {
+      for (const part of segment.parts) if (part.length > 0) chunks.push(part);
+    } else {
+      chunks.push(segment);
+    }
   }
-  return [head, meta, ...segments];
+  return chunks;
 }
 
 export function chunksBytes(chunks: readonly Buffer[]): number {

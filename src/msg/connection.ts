@@ -462,16 +462,30 @@ export class MessengerConnection implements Connection {
   private async serve(gen: number, frame: Frame, size_bytes: number): Promise<void> {
     const limits = this.opts.limits;
     let chunks: Buffer[];
+    // Buffers the reply sends by reference that their owner wants back once they are written.
+    const releases: Array<() => void> = [];
+    const releaseAll = (): void => {
+      for (const release of releases.splice(0)) release();
+    };
     try {
       const handler = this.opts.handler;
       if (handler.onRequest === undefined) throw RadosError.from('EOPNOTSUPP', `${frame.type}: this endpoint takes no requests`);
       const result: unknown = await handler.onRequest(frame.type, frame.body, this.ctx);
-      chunks = encodeMessage(FrameKind.reply, frame.tid, frame.type, result, { limits });
+      chunks = encodeMessage(FrameKind.reply, frame.tid, frame.type, result, { limits, releases });
     } catch (error) {
+      releaseAll();
       chunks = encodeMessage(FrameKind.reply, frame.tid, frame.type, this.errorToWire(error, frame.type), { flags: FRAME_FLAG_ERROR, limits });
     }
-    if (gen !== this.socketGen || this.socket === null) return; // the requester saw ENOTCONN already
-    this.socket.write(chunks, () => this.releaseRecv(gen, size_bytes));
+    if (gen !== this.socketGen || this.socket === null) {
+      releaseAll();
+      return; // the requester saw ENOTCONN already
+    }
+    // The callback runs once every chunk is in the kernel, or the socket died: either way no
+    // one reads the chunks after it.
+    this.socket.write(chunks, () => {
+      releaseAll();
+      this.releaseRecv(gen, size_bytes);
+    });
   }
 
   private releaseRecv(gen: number, size_bytes: number): void {

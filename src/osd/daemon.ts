@@ -8,6 +8,7 @@ import { invariant } from '../core/assert.js';
 import type { Config } from '../core/config.js';
 import { parseHostPort } from '../core/config.js';
 import { connect, listen, type Connection } from '../msg/index.js';
+import { GatheredBytes } from '../codec/frame.js';
 import type { Logger } from '../io/log.js';
 import type { Clock, Timer } from '../io/clock.js';
 import type { StreamTransport } from '../io/tcp.js';
@@ -196,7 +197,10 @@ export class Osd {
       },
     });
     await this.booted;
-    this.statsTimer = this.opts.clock.every(STATS_INTERVAL_MS, () => void this.reportStats());
+    this.statsTimer = this.opts.clock.every(STATS_INTERVAL_MS, () => {
+      this.opts.store.trimReadBuffers?.();
+      void this.reportStats();
+    });
     const grace_ms = config.get('osd_heartbeat_grace') * 1000;
     this.heartbeat = new Heartbeat({
       clock: this.opts.clock,
@@ -340,7 +344,7 @@ export class Osd {
     switch (type) {
       case MSG.OSD_OP:
         if (!isValidOpRequest(body)) return { ret: neg('EINVAL'), version: 0, results: [] } satisfies OsdOpReply;
-        return this.handleOp(body, conn.peer);
+        return gatheredForWire(await this.handleOp(body, conn.peer, true), this.opts.store);
       case MSG.OSD_REPOP:
         if (!isValidRepop(body)) throw RadosError.from('EINVAL', 'malformed repop');
         return this.handleRepop(body);
@@ -382,7 +386,8 @@ export class Osd {
     this.poolIo.set(pool, cur);
   }
 
-  private async handleOp(req: OsdOpRequest, peer = ''): Promise<OsdOpReply> {
+  /** `gather`: reads answer with the store's buffers ('dataParts'), for a reply sent on the wire. */
+  private async handleOp(req: OsdOpRequest, peer = '', gather = false): Promise<OsdOpReply> {
     if (this.stopping) return { ret: neg('EAGAIN'), version: 0, results: [], retryEpoch: (this.map?.epoch ?? 0) + 1 };
     if (!this.map || req.epoch > this.map.epoch) await this.waitForEpoch(req.epoch);
     const map = this.map;
@@ -446,6 +451,7 @@ export class Osd {
           operationFlags: req.flags,
           pgLastUserVersion: pg.lastUserVersion,
           limits: this.limits,
+          gatherReads: gather,
         },
         {
           copySource: () => copySource,
@@ -476,7 +482,7 @@ export class Osd {
         return retry();
       }
     }
-    this.countIo(pool.id, write, write ? dataBytes : reply.results.reduce((n, r) => n + (r.out?.kind === 'data' ? r.out.data.length : 0), 0));
+    this.countIo(pool.id, write, write ? dataBytes : reply.results.reduce((n, r) => n + (r.out === undefined ? 0 : r.out.kind === 'data' ? r.out.data.length : r.out.kind === 'dataParts' ? r.out.length : 0), 0));
     return reply;
   }
 
@@ -1271,4 +1277,20 @@ function checkScrubRequest(v: unknown): OsdPgScrubRequest {
   const nat = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
   if (typeof o !== 'object' || o === null || !nat(o['pool']) || !nat(o['ps'])) throw RadosError.from('EINVAL', 'malformed scrub request');
   return { pool: o['pool'] as number, ps: o['ps'] as number, deep: o['deep'] === true, repair: o['repair'] === true };
+}
+
+/**
+ * The reply as it goes on the wire: a read answered with the store's buffers becomes one 'data'
+ * payload whose parts the messenger writes by reference (the client receives one Buffer).
+ */
+function gatheredForWire(reply: OsdOpReply, store: ObjectStore): unknown {
+  if (!reply.results.some((r) => r.out?.kind === 'dataParts')) return reply;
+  return {
+    ...reply,
+    results: reply.results.map((r) => {
+      if (r.out?.kind !== 'dataParts') return r;
+      const parts = r.out.parts;
+      return { ...r, out: { kind: 'data', data: new GatheredBytes(parts, () => store.releaseReadParts?.(parts)) } };
+    }),
+  };
 }

@@ -148,6 +148,7 @@ export function encodedOutputBytes(out: SubOpOut | undefined): number {
   if (out === undefined) return 0;
   switch (out.kind) {
     case 'data': return out.data.length;
+    case 'dataParts': return out.length;
     case 'stat': return 16;
     case 'xattrs': return 4 + out.xattrs.reduce((n, [k, v]) => n + 8 + Buffer.byteLength(k) + v.length, 0);
     case 'keys': return 5 + out.keys.reduce((n, k) => n + 4 + Buffer.byteLength(k), 0);
@@ -489,6 +490,16 @@ function must(r: SubOpResult, what: string): SubOpOut | undefined {
   return r.out;
 }
 
+/** `read` answered with the store's own buffers (OpContext.gatherReads); same checks as runSync's. */
+function readParts(s: Scratch, op: Extract<SubOp, { op: 'read' }>): SubOpResult {
+  if (!isU64(op.offset) || !isU64(op.length)) return EINVAL;
+  const length = op.length === 0 ? s.size : op.length;
+  const parts = s.readDataParts(op.offset, length);
+  let total = 0;
+  for (const part of parts) total += part.length;
+  return ok({ kind: 'dataParts', parts, length: total });
+}
+
 function clsObject(s: Scratch, env: RunEnv): ScratchObject {
   const run = (op: SubOp): SubOpOut | undefined => must(runSync(s, op, env), op.op);
   const data = (out: SubOpOut | undefined): Buffer => (out?.kind === 'data' ? out.data : Buffer.alloc(0));
@@ -593,7 +604,13 @@ export async function executeOps(
     const flagsValid = isU32(op.flags ?? 0);
     // Malformed flags cannot ask for FAILOK either.
     const flags = flagsValid ? (op.flags ?? 0) : 0;
-    const r = !flagsValid ? EINVAL : op.op === 'exec' ? await runExec(s, op, env) : runSync(s, op, env);
+    const r = !flagsValid
+      ? EINVAL
+      : op.op === 'exec'
+        ? await runExec(s, op, env)
+        : op.op === 'read' && ctx.gatherReads === true
+          ? readParts(s, op)
+          : runSync(s, op, env);
     results[i] = r;
     result = r.ret;
     if (result < 0 && (flags & OP_FLAG.FAILOK) !== 0 && !neverMasked(result)) result = 0;

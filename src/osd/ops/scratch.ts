@@ -59,6 +59,16 @@ export class Scratch {
 
   // ---- data ------------------------------------------------------------------------------
 
+  /** readData's bytes as the store's own buffers when nothing is staged over them, else one Buffer. */
+  readDataParts(offset: number, length: number): Buffer[] {
+    const end = Math.min(offset + length, this.size);
+    if (offset >= end) return [];
+    const baseSize = this.base.meta?.size ?? 0;
+    const plain = this.patches.length === 0 && this.baseVisible && end <= baseSize;
+    if (plain && this.base.readDataParts !== undefined) return this.base.readDataParts(offset, end - offset);
+    return [this.readData(offset, length)];
+  }
+
   /** Bytes [offset, offset+length) clipped to the size; holes and the area past a truncate are zero. */
   readData(offset: number, length: number): Buffer {
     const end = Math.min(offset + length, this.size);

@@ -104,6 +104,11 @@ export type SubOpName = SubOp['op'];
 /** Output of one sub-op (librados prval + out buffer, typed). */
 export type SubOpOut =
   | { readonly kind: 'data'; readonly data: Buffer }
+  /**
+   * A plain read's bytes as the store's own buffers, in order (OpContext.gatherReads). Never on
+   * the wire: the OSD sends the parts as one 'data' payload without joining them.
+   */
+  | { readonly kind: 'dataParts'; readonly parts: readonly Buffer[]; readonly length: number }
   | { readonly kind: 'stat'; readonly size: number; readonly mtime: Timespec }
   | { readonly kind: 'xattrs'; readonly xattrs: ReadonlyArray<readonly [string, Buffer]> }
   | { readonly kind: 'keys'; readonly keys: readonly string[]; readonly more: boolean }
@@ -164,6 +169,11 @@ export interface ObjectView {
   readonly meta: ObjectMeta | undefined;
   /** Bytes [offset, offset+length) clipped to the object size; holes read as zeros. The caller owns the Buffer. */
   readData(offset: number, length: number): Buffer;
+  /**
+   * The same bytes as a list of Buffers that are not copied into one (holes as zero Buffers).
+   * The caller must not write to them. Views without it are read with readData.
+   */
+  readDataParts?(offset: number, length: number): Buffer[];
   /** Allocated extents intersecting [offset, offset+length): [offset, length] pairs, ascending. */
   dataExtents(offset: number, length: number): Array<[number, number]>;
   getXattr(name: string): Buffer | undefined;
@@ -191,6 +201,8 @@ export interface OpContext {
   /** The PG's last_user_version before this op (the new version is max(this, object's) + 1). */
   readonly pgLastUserVersion: number;
   readonly limits: OpLimits;
+  /** Top-level `read` sub-ops answer with 'dataParts' (the OSD's client path sets it). */
+  readonly gatherReads?: boolean;
 }
 
 export interface OpLimits {

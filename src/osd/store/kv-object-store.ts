@@ -37,9 +37,12 @@ import {
 import { LayeredReader, WriteLayer, type Kv, type KvReader } from './kv.js';
 import { STORE_LIMITS, type ObjectKey, type ObjectMutation, type ObjectStore, type StoreTxn } from './object-store.js';
 import { cloneOnode, decodeOnode, encodeOnode, packr, type Onode } from './onode.js';
+import { ReadChunkPool } from './read-chunks.js';
 
 const STORE_FORMAT = 1;
 const EMPTY = Buffer.alloc(0);
+/** Reply buffers kept for reuse between reads (ReadChunkPool). */
+const READ_CHUNKS_KEPT_BYTES = 64 * 1024 * 1024;
 /** extent numbers are u32 */
 const EXTENTS_MAX = 0x1_0000_0000;
 /** listPgs visits one key per PG per table; more PGs than this on one OSD is a bug. */
@@ -83,6 +86,8 @@ export class KvObjectStore implements ObjectStore {
   readonly extentSizeBytes: number;
   private readonly counters: Counters;
   private closed = false;
+  /** Up to 64 MiB of extent-sized reply buffers kept between reads (16 × 4 MiB in flight). */
+  private readonly readChunks: ReadChunkPool;
 
   constructor(
     private readonly kv: Kv,
@@ -105,6 +110,7 @@ export class KvObjectStore implements ObjectStore {
       }
       this.extentSizeBytes = format.extentSizeBytes;
     }
+    this.readChunks = new ReadChunkPool(this.extentSizeBytes, Math.max(1, Math.floor(READ_CHUNKS_KEPT_BYTES / this.extentSizeBytes)));
     const stat = this.readPacked(storeMetaKey('statfs')) as { usedBytes: number; objects: number } | undefined;
     const nid = this.readPacked(storeMetaKey('nid')) as number | undefined;
     this.counters = { nidNext: nid ?? 1, usedBytes: stat?.usedBytes ?? 0, objects: stat?.objects ?? 0 };
@@ -114,7 +120,17 @@ export class KvObjectStore implements ObjectStore {
     this.checkOpen();
     const encoded = onodeKey(key).key;
     const raw = this.kv.get('onode', encoded);
-    return new KvObjectView(this.kv, this.extentSizeBytes, raw === undefined ? undefined : decodeOnode(raw));
+    return new KvObjectView(this.kv, this.extentSizeBytes, raw === undefined ? undefined : decodeOnode(raw), this.readChunks);
+  }
+
+  /** Gives back the buffers of a view's readDataParts once nothing reads them any more. */
+  releaseReadParts(parts: readonly Buffer[]): void {
+    for (const part of parts) this.readChunks.give(part);
+  }
+
+  /** Frees reply buffers that no read needed since the last call. */
+  trimReadBuffers(): void {
+    this.readChunks.trim();
   }
 
   apply(txn: StoreTxn): Promise<void> {
@@ -491,6 +507,7 @@ class KvObjectView implements ObjectView {
     private readonly kv: KvReader,
     private readonly extentSizeBytes: number,
     private readonly onode: Onode | undefined,
+    private readonly readChunks: ReadChunkPool,
   ) {
     this.meta = onode === undefined ? undefined : { size: onode.size, mtime: { ...onode.mtime }, userVersion: onode.userVersion };
   }
@@ -522,6 +539,41 @@ class KvObjectView implements ObjectView {
     }
     if (filled < end) out.fill(0, filled - offset, end - offset);
     return out;
+  }
+
+  /**
+   * readData's bytes without joining them: each stored extent is copied into a pooled chunk, and
+   * each hole is one zeroed Buffer. Give the parts back with KvObjectStore.releaseReadParts once
+   * their bytes are sent; until then nothing else writes to them.
+   */
+  readDataParts(offset: number, length: number): Buffer[] {
+    checkReadRange(offset, length, 'readDataParts');
+    const o = this.onode;
+    if (o === undefined) return [];
+    const end = Math.min(o.size, offset + length);
+    if (offset >= end) return [];
+    const E = this.extentSizeBytes;
+    const parts: Buffer[] = [];
+    let filled = offset;
+    for (let e = Math.floor(offset / E); e * E < end; e += 1) {
+      const base = e * E;
+      // getTransient may return lmdb's shared read buffer: copied out before the next read.
+      const extent = this.kv.getTransient('data', dataKey(o.nid, e));
+      if (extent === undefined) continue;
+      invariant(extent.length <= E && base + extent.length <= o.size, 'stored extent lies inside extent and object');
+      const from = Math.max(offset, base);
+      const to = Math.min(end, base + extent.length);
+      if (to <= from) continue;
+      if (from > filled) parts.push(Buffer.alloc(from - filled));
+      const chunk = this.readChunks.take();
+      invariant(chunk.length >= to - from, 'a read chunk holds an extent');
+      // Uint8Array.set: lmdb's reusable buffer reports a shortened `length` (see readData).
+      chunk.set(extent.subarray(from - base, to - base), 0);
+      parts.push(chunk.subarray(0, to - from));
+      filled = to;
+    }
+    if (filled < end) parts.push(Buffer.alloc(end - filled));
+    return parts;
   }
 
   dataExtents(offset: number, length: number): Array<[number, number]> {

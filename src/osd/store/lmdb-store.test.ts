@@ -163,6 +163,31 @@ test('large commits issued at once go to lmdb in transactions of bounded size, i
   await reopened.close();
 });
 
+test('readDataParts returns readData\'s bytes (holes, partial extents, pending writes), and released chunks are reused without changing later reads', async () => {
+  const { store } = fresh(4096);
+  const obj = okey('parts');
+  const a = Buffer.alloc(10_000, 0xa1);
+  const b = Buffer.alloc(5_000, 0xb2);
+  // Bytes 0..10k, a hole up to 20k, then 20k..25k: the last write is still pending when read.
+  await store.apply({ objects: [{ key: obj, steps: [{ t: 'write', offset: 0, data: a }], meta: { size: 10_000, mtime: MTIME, userVersion: 1 } }] });
+  const pending = store.apply({ objects: [{ key: obj, steps: [{ t: 'write', offset: 20_000, data: b }], meta: { size: 25_000, mtime: MTIME, userVersion: 2 } }] });
+  const ranges: Array<[number, number]> = [[0, 25_000], [1, 24_998], [4095, 2], [9_000, 12_000], [12_000, 100], [24_999, 10], [30_000, 5]];
+  for (const [offset, length] of ranges) {
+    const view = store.view(obj);
+    const parts = view.readDataParts?.(offset, length) ?? [];
+    assert.deepEqual(Buffer.concat(parts), view.readData(offset, length), `[${offset}, +${length})`);
+    store.releaseReadParts(parts);
+  }
+  await pending;
+  // Chunks given back and taken again hold the new read's bytes only.
+  const first = store.view(obj).readDataParts?.(0, 4096) ?? [];
+  assert.ok(first.every((p) => p.every((x) => x === 0xa1)));
+  store.releaseReadParts(first);
+  const again = store.view(obj).readDataParts?.(20_000, 4096) ?? [];
+  assert.deepEqual(Buffer.concat(again), Buffer.alloc(4096, 0xb2));
+  await store.close();
+});
+
 test('with the write-ahead log off, every commit is its own lmdb transaction and survives a reopen', async () => {
   seq += 1;
   const path = join(root, `s${seq}`);

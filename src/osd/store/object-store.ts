@@ -37,6 +37,10 @@ export interface ObjectStore {
    * is owned by the caller (a copy): it stays valid and unchanged after later writes.
    */
   view(key: ObjectKey): ObjectView;
+  /** Gives back the buffers a view's readDataParts returned, once their bytes have been sent. */
+  releaseReadParts?(parts: readonly Buffer[]): void;
+  /** Frees kept reply buffers that no read needed since the last call (called every second). */
+  trimReadBuffers?(): void;
   /**
    * Applies the txn atomically and synchronously: when apply() returns, later view() calls see it.
    * The returned promise resolves when the txn is durable on disk (fsync'd); many txns applied in the
