@@ -16,8 +16,10 @@ export interface StreamSocket {
   readonly queued_bytes: number;
   /**
    * Write the buffers back to back; every write made before the flush point (end of the current
-   * tick, or of the current event-loop turn: see FlushPoint) goes out as one writev. Payloads are passed by reference, never concatenated. `done` runs
-   * once the last buffer is flushed, or with an error if the socket died first.
+   * tick, or of the current event-loop turn: see FlushPoint) goes out as one writev. Payloads are
+   * passed by reference, never concatenated. `done` runs once the last buffer is flushed, or with
+   * an error if the socket died first; after it the transport never reads the chunks again, so
+   * their owner may reuse them (pooled read replies; the simulated transport copies at once).
    */
   write(chunks: readonly Buffer[], done?: (error?: Error | null) => void): void;
   /** Stop reading (receive backpressure: TCP's window then slows the sender). */
