@@ -514,30 +514,18 @@ class KvObjectView implements ObjectView {
 
   readData(offset: number, length: number): Buffer {
     checkReadRange(offset, length, 'readData');
-    const o = this.onode;
-    if (o === undefined) return Buffer.alloc(0);
-    const end = Math.min(o.size, offset + length);
+    const end = this.readEnd(offset, length);
     if (offset >= end) return Buffer.alloc(0);
-    const E = this.extentSizeBytes;
     // Unzeroed: every byte is either copied from an extent or explicitly zeroed as a hole.
     const out = Buffer.allocUnsafe(end - offset);
-    let filled = offset;
-    for (let e = Math.floor(offset / E); e * E < end; e += 1) {
-      const base = e * E;
-      // getTransient may return lmdb's shared read buffer: copy out before the next read.
-      const extent = this.kv.getTransient('data', dataKey(o.nid, e));
-      if (extent === undefined) continue;
-      invariant(extent.length <= E && base + extent.length <= o.size, 'stored extent lies inside extent and object');
-      const from = Math.max(offset, base);
-      const to = Math.min(end, base + extent.length);
-      if (to <= from) continue;
-      if (from > filled) out.fill(0, filled - offset, from - offset);
+    this.visitRange(
+      offset,
+      end,
       // Uint8Array.set, not Buffer.copy: lmdb's reusable buffer reports a shortened `length`
       // that Buffer.copy's bounds arithmetic does not honour.
-      out.set(extent.subarray(from - base, to - base), from - offset);
-      filled = to;
-    }
-    if (filled < end) out.fill(0, filled - offset, end - offset);
+      (from, bytes) => out.set(bytes, from - offset),
+      (from, to) => out.fill(0, from - offset, to - offset),
+    );
     return out;
   }
 
@@ -548,32 +536,50 @@ class KvObjectView implements ObjectView {
    */
   readDataParts(offset: number, length: number): Buffer[] {
     checkReadRange(offset, length, 'readDataParts');
-    const o = this.onode;
-    if (o === undefined) return [];
-    const end = Math.min(o.size, offset + length);
-    if (offset >= end) return [];
-    const E = this.extentSizeBytes;
+    const end = this.readEnd(offset, length);
     const parts: Buffer[] = [];
+    if (offset >= end) return parts;
+    this.visitRange(
+      offset,
+      end,
+      (_from, bytes) => {
+        const chunk = this.readChunks.take();
+        invariant(chunk.length >= bytes.length, 'a read chunk holds an extent');
+        chunk.set(bytes, 0);
+        parts.push(chunk.subarray(0, bytes.length));
+      },
+      (from, to) => parts.push(Buffer.alloc(to - from)),
+    );
+    return parts;
+  }
+
+  /** Where a read of [offset, offset+length) ends: clipped to the object (offset when absent). */
+  private readEnd(offset: number, length: number): number {
+    return this.onode === undefined ? offset : Math.min(this.onode.size, offset + length);
+  }
+
+  /**
+   * Walks [offset, end) in order: `stored` gets each stored extent's covered bytes (possibly
+   * lmdb's shared read buffer, valid only until the next read: copy them out), `hole` each gap.
+   */
+  private visitRange(offset: number, end: number, stored: (from: number, bytes: Buffer) => void, hole: (from: number, to: number) => void): void {
+    const o = this.onode;
+    invariant(o !== undefined && end <= o.size, 'a visited range lies inside an existing object');
+    const E = this.extentSizeBytes;
     let filled = offset;
     for (let e = Math.floor(offset / E); e * E < end; e += 1) {
       const base = e * E;
-      // getTransient may return lmdb's shared read buffer: copied out before the next read.
       const extent = this.kv.getTransient('data', dataKey(o.nid, e));
       if (extent === undefined) continue;
       invariant(extent.length <= E && base + extent.length <= o.size, 'stored extent lies inside extent and object');
       const from = Math.max(offset, base);
       const to = Math.min(end, base + extent.length);
       if (to <= from) continue;
-      if (from > filled) parts.push(Buffer.alloc(from - filled));
-      const chunk = this.readChunks.take();
-      invariant(chunk.length >= to - from, 'a read chunk holds an extent');
-      // Uint8Array.set: lmdb's reusable buffer reports a shortened `length` (see readData).
-      chunk.set(extent.subarray(from - base, to - base), 0);
-      parts.push(chunk.subarray(0, to - from));
+      if (from > filled) hole(filled, from);
+      stored(from, extent.subarray(from - base, to - base));
       filled = to;
     }
-    if (filled < end) parts.push(Buffer.alloc(end - filled));
-    return parts;
+    if (filled < end) hole(filled, end);
   }
 
   dataExtents(offset: number, length: number): Array<[number, number]> {
