@@ -51,7 +51,9 @@ test('64 applies in flight at once resolve after one shared flush, not one flush
   }
   await Promise.all(acks);
   const used = store.flushCount - flushesBefore;
-  assert.ok(used >= 1 && used <= 2, `64 txns used ${used} flushes`);
+  // One or two log writes carry all 64; on a loaded machine the 50 ms apply timer can also fire
+  // before the last ack and add an lmdb flush or two. One flush per commit would be 64.
+  assert.ok(used >= 1 && used <= 4, `64 txns used ${used} flushes`);
   await store.close();
 });
 
