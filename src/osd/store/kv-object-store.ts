@@ -530,8 +530,9 @@ class KvObjectView implements ObjectView {
   }
 
   /**
-   * readData's bytes without joining them: each stored extent is copied into a pooled chunk, and
-   * each hole is one zeroed Buffer. Give the parts back with KvObjectStore.releaseReadParts once
+   * readData's bytes without joining them: each stored extent is copied into a pooled chunk (a
+   * piece under a quarter of an extent into a Buffer of its own), and each hole is one zeroed
+   * Buffer. Give the parts back with KvObjectStore.releaseReadParts once
    * their bytes are sent; until then nothing else writes to them.
    */
   readDataParts(offset: number, length: number): Buffer[] {
@@ -543,6 +544,11 @@ class KvObjectView implements ObjectView {
       offset,
       end,
       (_from, bytes) => {
+        // A small piece gets a Buffer of its own: a pooled chunk would hold 64 KiB per 4 KiB read.
+        if (bytes.length < this.extentSizeBytes / 4) {
+          parts.push(Buffer.from(bytes));
+          return;
+        }
         const chunk = this.readChunks.take();
         invariant(chunk.length >= bytes.length, 'a read chunk holds an extent');
         chunk.set(bytes, 0);
