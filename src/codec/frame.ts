@@ -157,7 +157,7 @@ function liftSegments(value: unknown, segments: Array<Buffer | GatheredBytes>, m
     throw RadosError.from('EINVAL', `message body nested deeper than ${BODY_DEPTH_MAX} levels (or cyclic)`);
   }
   if (value instanceof GatheredBytes) {
-    // Out of segment slots: the parts are joined and travel like any other Buffer.
+    // Too small for a segment, or out of segment slots: joined, they travel like any Buffer.
     if (value.length < SEGMENT_MIN_BYTES || segments.length >= maxSegments) {
       const joined = Buffer.concat(value.parts, value.length);
       value.release?.();

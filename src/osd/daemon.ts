@@ -44,7 +44,7 @@ import {
   type PgLogEntry,
   type PgStat,
 } from '../proto/messages.js';
-import { executeOps, isWriteOp, memoryObject, memoryView, precheckRequest, type CopyFromOp, type ObjectView, type OpLimits, type OpOutcome, type SubOp } from './ops/index.js';
+import { executeOps, isWriteOp, memoryObject, memoryView, precheckRequest, type CopyFromOp, type ObjectView, type OpLimits, type OpOutcome, type SubOp, type SubOpOut } from './ops/index.js';
 import type { ObjectKey, ObjectStore } from './store/object-store.js';
 import { PgState, PG_LOG_KEEP, LOG_TRIM_EVERY, type PgPersisted } from './pg-state.js';
 import { isValidOpRequest, isValidPglsRequest, isValidRepop } from './validate.js';
@@ -482,7 +482,7 @@ export class Osd {
         return retry();
       }
     }
-    this.countIo(pool.id, write, write ? dataBytes : reply.results.reduce((n, r) => n + (r.out === undefined ? 0 : r.out.kind === 'data' ? r.out.data.length : r.out.kind === 'dataParts' ? r.out.length : 0), 0));
+    this.countIo(pool.id, write, write ? dataBytes : reply.results.reduce((n, r) => n + dataBytesOf(r.out), 0));
     return reply;
   }
 
@@ -1277,6 +1277,13 @@ function checkScrubRequest(v: unknown): OsdPgScrubRequest {
   const nat = (x: unknown): boolean => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
   if (typeof o !== 'object' || o === null || !nat(o['pool']) || !nat(o['ps'])) throw RadosError.from('EINVAL', 'malformed scrub request');
   return { pool: o['pool'] as number, ps: o['ps'] as number, deep: o['deep'] === true, repair: o['repair'] === true };
+}
+
+/** Bytes of object data a sub-op returned (reads), for the pool's I/O counters. */
+function dataBytesOf(out: SubOpOut | undefined): number {
+  if (out?.kind === 'data') return out.data.length;
+  if (out?.kind === 'dataParts') return out.length;
+  return 0;
 }
 
 /**

@@ -237,9 +237,8 @@ function runSync(s: Scratch, op: SubOp, env: RunEnv): SubOpResult {
       return writeAt(s, op.offset, filled, env);
     }
     case 'read': {
-      if (!isU64(op.offset) || !isU64(op.length)) return EINVAL;
-      const length = op.length === 0 ? s.size : op.length;
-      return ok({ kind: 'data', data: s.readData(op.offset, length) });
+      const length = readLength(s, op);
+      return length === undefined ? EINVAL : ok({ kind: 'data', data: s.readData(op.offset, length) });
     }
     case 'sparse_read': {
       if (!isU64(op.offset) || !isU64(op.length)) return EINVAL;
@@ -490,10 +489,16 @@ function must(r: SubOpResult, what: string): SubOpOut | undefined {
   return r.out;
 }
 
-/** `read` answered with the store's own buffers (OpContext.gatherReads); same checks as runSync's. */
+/** How many bytes a `read` asks for (0: to the end), or undefined when offset or length is not a u64. */
+function readLength(s: Scratch, op: Extract<SubOp, { op: 'read' }>): number | undefined {
+  if (!isU64(op.offset) || !isU64(op.length)) return undefined;
+  return op.length === 0 ? s.size : op.length;
+}
+
+/** `read` answered with the store's own buffers (OpContext.gatherReads). */
 function readParts(s: Scratch, op: Extract<SubOp, { op: 'read' }>): SubOpResult {
-  if (!isU64(op.offset) || !isU64(op.length)) return EINVAL;
-  const length = op.length === 0 ? s.size : op.length;
+  const length = readLength(s, op);
+  if (length === undefined) return EINVAL;
   const parts = s.readDataParts(op.offset, length);
   let total = 0;
   for (const part of parts) total += part.length;
