@@ -116,7 +116,8 @@ export class Objecter {
       try {
         reply = await this.osdConn(map, primary).request<OsdOpReply>(
           MSG.OSD_OP,
-          { ...target, ops, flags, mtime, epoch: map.epoch, reqid },
+          // Spelled out: spreading `target` cost the client a hidden-class transition per op.
+          { pool: target.pool, namespace: target.namespace, oid: target.oid, locator: target.locator, ops, flags, mtime, epoch: map.epoch, reqid },
           sig ? { signal: sig } : {},
         );
       } catch (err) {

@@ -82,25 +82,55 @@ export function decodePg(key: Buffer, at = 0): { pool: number; ps: number } {
   return { pool: key.readUInt32BE(at), ps: key.readUInt32BE(at + 4) };
 }
 
-function escapeInto(out: number[], s: string): void {
-  for (const byte of Buffer.from(s, 'utf8')) {
-    out.push(byte);
-    if (byte === 0) out.push(0xff);
+/** Scratch for the names' UTF-8 while a key is built (grown on demand, never shrunk). */
+let nameScratch = Buffer.allocUnsafeSlow(4096);
+
+/** Writes esc(bytes) at `at`: each 0x00 becomes 00 FF, and 00 01 ends the string. Returns the end. */
+function escapeInto(out: Buffer, at: number, bytes: Buffer): number {
+  let from = 0;
+  // Names almost never hold NUL, so this is usually a single copy.
+  for (let zero = bytes.indexOf(0); zero >= 0; zero = bytes.indexOf(0, from)) {
+    at += bytes.copy(out, at, from, zero + 1);
+    out[at++] = 0xff;
+    from = zero + 1;
   }
-  out.push(0x00, 0x01);
+  at += bytes.copy(out, at, from);
+  out[at++] = 0x00;
+  out[at++] = 0x01;
+  return at;
+}
+
+function countZeros(bytes: Buffer): number {
+  let n = 0;
+  for (let i = bytes.indexOf(0); i >= 0; i = bytes.indexOf(0, i + 1)) n += 1;
+  return n;
 }
 
 /** The full, unbounded, order-preserving encoding of an object key. */
 function fullOnodeKey(key: ObjectKey): Buffer {
+  checkU32(key.pool, 'pool');
+  checkU32(key.ps, 'ps');
   checkU32(key.hash, 'object hash');
-  const out: number[] = [];
-  escapeInto(out, key.namespace);
-  escapeInto(out, key.oid);
-  escapeInto(out, key.locator);
-  const head = pgPrefix(key.pool, key.ps);
-  const hash = Buffer.alloc(4);
-  hash.writeUInt32BE(key.hash, 0);
-  return Buffer.concat([head, hash, Buffer.from(out)]);
+  const nsBytes = Buffer.byteLength(key.namespace, 'utf8');
+  const oidBytes = Buffer.byteLength(key.oid, 'utf8');
+  const locBytes = Buffer.byteLength(key.locator, 'utf8');
+  const nameBytes = nsBytes + oidBytes + locBytes;
+  if (nameScratch.length < nameBytes) nameScratch = Buffer.allocUnsafeSlow(nameBytes);
+  nameScratch.write(key.namespace, 0, nsBytes, 'utf8');
+  nameScratch.write(key.oid, nsBytes, oidBytes, 'utf8');
+  nameScratch.write(key.locator, nsBytes + oidBytes, locBytes, 'utf8');
+  const ns = nameScratch.subarray(0, nsBytes);
+  const oid = nameScratch.subarray(nsBytes, nsBytes + oidBytes);
+  const loc = nameScratch.subarray(nsBytes + oidBytes, nameBytes);
+  const out = Buffer.allocUnsafe(12 + nameBytes + countZeros(nameScratch.subarray(0, nameBytes)) + 6);
+  out.writeUInt32BE(key.pool, 0);
+  out.writeUInt32BE(key.ps, 4);
+  out.writeUInt32BE(key.hash, 8);
+  let at = escapeInto(out, 12, ns);
+  at = escapeInto(out, at, oid);
+  at = escapeInto(out, at, loc);
+  invariant(at === out.length, 'onode key length');
+  return out;
 }
 
 export function onodeKey(key: ObjectKey): { key: Buffer; hashed: boolean } {
