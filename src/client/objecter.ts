@@ -8,6 +8,7 @@ import { delay, realClock, timeoutSignal, type Clock } from '../io/clock.js';
 import { clientTcpTransport, type StreamTransport } from '../io/tcp.js';
 import { locateObject, mapPg, osdById, poolById, type OsdMap, type PoolInfo } from '../mon/maps/osdmap.js';
 import { MSG, type OsdOpReply, type OsdPglsReply } from '../proto/messages.js';
+import { isWriteOp } from '../osd/ops/prechecks.js';
 import type { SubOp, Timespec } from '../osd/ops/types.js';
 
 export interface ObjecterOptions {
@@ -27,6 +28,7 @@ export interface ObjecterOptions {
 /** Retries are bounded: a PG that cannot be served for this many map changes fails the op. */
 const MAX_RESENDS = 200;
 const RETRY_BACKOFF_MS = [5, 10, 25, 50, 100, 200, 400];
+const NO_MTIME: Timespec = Object.freeze({ sec: 0, nsec: 0 });
 
 export class Objecter {
   private tid = 0;
@@ -79,7 +81,8 @@ export class Objecter {
   ): Promise<OsdOpReply> {
     const tid = ++this.tid;
     const reqid: [number, number] = [this.opts.globalId, tid];
-    const mtime = this.opts.now();
+    // Like librados, only writes carry the client's clock (reads skip two clock calls per op).
+    const mtime = isWriteOp(ops) ? this.opts.now() : NO_MTIME;
     const deadline = this.opts.opTimeout_ms > 0 ? timeoutSignal(this.opts.opTimeout_ms, this.clock) : undefined;
     const sig = signal && deadline ? AbortSignal.any([signal, deadline.signal]) : (signal ?? deadline?.signal);
     try {

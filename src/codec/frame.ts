@@ -222,9 +222,9 @@ export interface EncodeOptions {
 export function encodeMessage(kind: FrameKind, tid: number, type: string, body: unknown, options: EncodeOptions = {}): Buffer[] {
   const flags = options.flags ?? 0;
   const limits = options.limits ?? DEFAULT_FRAME_LIMITS;
-  invariant(kind === FrameKind.request || kind === FrameKind.reply || kind === FrameKind.oneway, `frame kind ${kind}`);
-  invariant(Number.isSafeInteger(tid) && tid >= 0, `tid ${tid} must be a safe non-negative integer`);
-  invariant(Number.isInteger(flags) && flags >= 0 && flags <= 0xffff, `flags ${flags} must fit u16`);
+  invariant(kind === FrameKind.request || kind === FrameKind.reply || kind === FrameKind.oneway, () => `frame kind ${kind}`);
+  invariant(Number.isSafeInteger(tid) && tid >= 0, () => `tid ${tid} must be a safe non-negative integer`);
+  invariant(Number.isInteger(flags) && flags >= 0 && flags <= 0xffff, () => `flags ${flags} must fit u16`);
 
   const segments: Array<Buffer | GatheredBytes> = [];
   const liftedBody = liftSegments(body, segments, limits.maxSegments, 0, options.releases ?? []);
@@ -459,7 +459,7 @@ export class FrameDecoder {
 
   /** The first `n` buffered bytes, contiguous: a view when they sit in one chunk, else a copy. */
   private peek(n: number): Buffer {
-    invariant(n <= this.bufferedBytes, `peek ${n} of ${this.bufferedBytes}`);
+    invariant(n <= this.bufferedBytes, () => `peek ${n} of ${this.bufferedBytes}`);
     const first = this.chunks[0];
     invariant(first !== undefined, 'peek with no chunks');
     if (first.length - this.headOffset >= n) return first.subarray(this.headOffset, this.headOffset + n);
@@ -469,7 +469,7 @@ export class FrameDecoder {
   /** Remove and return the first `n` buffered bytes as one Buffer (a view when possible). */
   private take(n: number): Buffer {
     const first = this.chunks[0];
-    invariant(first !== undefined && n <= this.bufferedBytes, `take ${n} of ${this.bufferedBytes}`);
+    invariant(first !== undefined && n <= this.bufferedBytes, () => `take ${n} of ${this.bufferedBytes}`);
     if (first.length - this.headOffset >= n) {
       const out = first.subarray(this.headOffset, this.headOffset + n);
       this.consume(n);
@@ -497,7 +497,7 @@ export class FrameDecoder {
       offset = 0;
       if (copied === n) break;
     }
-    invariant(copied === n, `copied ${copied} of ${n}`);
+    invariant(copied === n, () => `copied ${copied} of ${n}`);
   }
 
   private consume(n: number): void {

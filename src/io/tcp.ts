@@ -142,7 +142,7 @@ function readIntoTarget(events: () => StreamSocketEvents | null): net.OnReadOpts
     callback: (nread: number, buf: Uint8Array): boolean => {
       const ev = events();
       if (ev === null || nread <= 0) return true;
-      invariant(nread <= buf.byteLength, `onread reported ${nread} bytes into ${buf.byteLength}`);
+      invariant(nread <= buf.byteLength, () => `onread reported ${nread} bytes into ${buf.byteLength}`);
       // A view of where the bytes landed; the scratch buffer is reused, so its bytes are copied.
       const landed = Buffer.from(buf.buffer, buf.byteOffset, nread);
       ev.onData(landed.buffer === scratch.buffer ? Buffer.from(landed) : landed);

@@ -172,7 +172,7 @@ export class MessengerConnection implements Connection {
         resolve, reject, timer: null, signal: null, onAbort: null,
       };
       if (opts.timeout_ms !== undefined) {
-        invariant(Number.isFinite(opts.timeout_ms) && opts.timeout_ms >= 0, `timeout_ms ${opts.timeout_ms}`);
+        invariant(Number.isFinite(opts.timeout_ms) && opts.timeout_ms >= 0, () => `timeout_ms ${opts.timeout_ms}`);
         request.timer = this.opts.transport.startTimer(opts.timeout_ms, () => {
           request.timer = null;
           this.settle(request, this.error('ETIMEDOUT', type, `no reply within ${opts.timeout_ms} ms`));
@@ -232,8 +232,8 @@ export class MessengerConnection implements Connection {
   }
 
   private admit(request: OutRequest): void {
-    invariant(request.state === 'waiting', `admit a ${request.state} request`);
-    invariant(!this.pending.has(request.tid), `tid ${request.tid} admitted twice`);
+    invariant(request.state === 'waiting', () => `admit a ${request.state} request`);
+    invariant(!this.pending.has(request.tid), () => `tid ${request.tid} admitted twice`);
     this.pending.set(request.tid, request);
     this.inflightBytes += request.size_bytes;
     invariant(this.pending.size <= this.opts.limits.maxInflightRequests, 'in-flight requests over the cap');
@@ -283,7 +283,7 @@ export class MessengerConnection implements Connection {
       this.waitingLive--;
       invariant(this.waitingLive >= 0, 'waiting count went negative');
     } else {
-      invariant(this.pending.delete(request.tid), `settled tid ${request.tid} was not pending`);
+      invariant(this.pending.delete(request.tid), () => `settled tid ${request.tid} was not pending`);
       this.inflightBytes -= request.size_bytes;
       invariant(this.inflightBytes >= 0, 'in-flight bytes went negative');
       invariant(this.pending.size > 0 || this.inflightBytes === 0, 'in-flight bytes without requests');

@@ -822,7 +822,7 @@ export class Osd {
     if (!pool) throw RadosError.from('ENOENT', `pool ${pg.pool} is gone`);
     const { namespace, oid, locator } = parseObjectName(name);
     const { ps, hash } = objectToPg(pool, oid, namespace, locator);
-    invariant(ps === pg.ps, `object ${oid} belongs to pg ${pg.pool}.${pg.ps}`);
+    invariant(ps === pg.ps, () => `object ${oid} belongs to pg ${pg.pool}.${pg.ps}`);
     return { pool: pg.pool, ps, hash, namespace, oid, locator };
   }
 

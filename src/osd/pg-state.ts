@@ -186,7 +186,7 @@ export class PgState {
 
   /** Appends the next entry (a write applied here) and trims the in-memory log like the store. */
   append(entry: PgLogEntry): void {
-    invariant(entry.version === this.lastUpdate + 1, `log entry v${entry.version} follows v${this.lastUpdate}`);
+    invariant(entry.version === this.lastUpdate + 1, () => `log entry v${entry.version} follows v${this.lastUpdate}`);
     this.log.push(retained(entry));
     this.lastUpdate = entry.version;
     this.lastUpdateEpoch = entry.epoch;

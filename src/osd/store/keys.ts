@@ -29,11 +29,11 @@ export type Db = 'onode' | 'data' | 'omap' | 'pglog' | 'meta';
 export const DBS: readonly Db[] = ['onode', 'data', 'omap', 'pglog', 'meta'];
 
 function checkU32(n: number, what: string): void {
-  invariant(Number.isInteger(n) && n >= 0 && n < U32_LIMIT, `${what} must be a u32, got ${n}`);
+  invariant(Number.isInteger(n) && n >= 0 && n < U32_LIMIT, () => `${what} must be a u32, got ${n}`);
 }
 
 function checkU64(n: number, what: string): void {
-  invariant(Number.isSafeInteger(n) && n >= 0, `${what} must be a non-negative safe integer, got ${n}`);
+  invariant(Number.isSafeInteger(n) && n >= 0, () => `${what} must be a non-negative safe integer, got ${n}`);
 }
 
 function writeU64(buf: Buffer, n: number, at: number): void {

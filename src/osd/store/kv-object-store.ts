@@ -72,14 +72,14 @@ function isAllZero(b: Buffer): boolean {
 }
 
 function checkRange(offset: number, length: number, what: string): void {
-  invariant(Number.isSafeInteger(offset) && offset >= 0, `${what}: offset is a non-negative safe integer`);
-  invariant(Number.isSafeInteger(length) && length >= 0, `${what}: length is a non-negative safe integer`);
-  invariant(Number.isSafeInteger(offset + length), `${what}: end is a safe integer`);
+  invariant(Number.isSafeInteger(offset) && offset >= 0, () => `${what}: offset is a non-negative safe integer`);
+  invariant(Number.isSafeInteger(length) && length >= 0, () => `${what}: length is a non-negative safe integer`);
+  invariant(Number.isSafeInteger(offset + length), () => `${what}: end is a safe integer`);
 }
 
 /** Reads clip to the object size, so a huge length (a u64 from the wire) is harmless. */
 function checkReadRange(offset: number, length: number, what: string): void {
-  invariant(Number.isFinite(offset) && offset >= 0 && Number.isFinite(length) && length >= 0, `${what}: offset and length are non-negative`);
+  invariant(Number.isFinite(offset) && offset >= 0 && Number.isFinite(length) && length >= 0, () => `${what}: offset and length are non-negative`);
 }
 
 export class KvObjectStore implements ObjectStore {
@@ -293,7 +293,7 @@ export class KvObjectStore implements ObjectStore {
       this.planStep(plan, cur, step);
     }
     if (m.meta === undefined) {
-      invariant(cur === undefined, `txn leaves ${m.key.oid} present but its meta says absent`);
+      invariant(cur === undefined, () => `txn leaves ${m.key.oid} present but its meta says absent`);
       if (prior !== undefined) {
         plan.layer.put('onode', okey, null);
         plan.counters.objects -= 1;
@@ -311,7 +311,7 @@ export class KvObjectStore implements ObjectStore {
   }
 
   private checkMeta(meta: ObjectMeta, cur: Onode, oid: string): void {
-    invariant(meta.size === cur.size, `meta size ${meta.size} of ${oid} matches the size its steps produce (${cur.size})`);
+    invariant(meta.size === cur.size, () => `meta size ${meta.size} of ${oid} matches the size its steps produce (${cur.size})`);
     invariant(Number.isSafeInteger(meta.userVersion) && meta.userVersion >= 0, 'userVersion is a non-negative safe integer');
     invariant(Number.isSafeInteger(meta.mtime.sec) && Number.isInteger(meta.mtime.nsec), 'mtime is integral');
   }
@@ -463,7 +463,7 @@ export class KvObjectStore implements ObjectStore {
 
   private commit(plan: Plan): Promise<void> {
     const writes = plan.layer.writes();
-    for (const w of writes) invariant(w.key.length <= LMDB_KEY_MAX_BYTES, `${w.db} key of ${w.key.length} bytes fits lmdb`);
+    for (const w of writes) invariant(w.key.length <= LMDB_KEY_MAX_BYTES, () => `${w.db} key of ${w.key.length} bytes fits lmdb`);
     const durable = this.kv.commit(writes);
     Object.assign(this.counters, plan.counters);
     return durable;
