@@ -43,7 +43,6 @@ function procStatus_MiB(pid: number, field: 'VmHWM' | 'RssAnon' | 'VmRSS'): numb
  * reported: the peak of RssAnon and the kernel's own VmHWM (peak total RSS).
  */
 class MemorySampler {
-  private readonly peakAnon = new Map<string, number>();
   /** Peak per phase ("4 MiB write", ...) and OSD, so a peak over the limit names its phase. */
   readonly phasePeaks = new Map<string, Map<string, number>>();
   private phase = 'start';
@@ -61,15 +60,18 @@ class MemorySampler {
     if (peaks === undefined) this.phasePeaks.set(this.phase, (peaks = new Map()));
     for (const d of this.daemons()) {
       if (!d.pid || !d.name.startsWith('osd.')) continue;
-      const anon_MiB = procStatus_MiB(d.pid, 'RssAnon');
-      this.peakAnon.set(d.name, Math.max(this.peakAnon.get(d.name) ?? 0, anon_MiB));
-      peaks.set(d.name, Math.max(peaks.get(d.name) ?? 0, anon_MiB));
+      peaks.set(d.name, Math.max(peaks.get(d.name) ?? 0, procStatus_MiB(d.pid, 'RssAnon')));
     }
   }
+  /** Each OSD's peak over the whole run: the highest of its phase peaks. */
   stop(): Map<string, number> {
     clearInterval(this.timer);
     this.sample();
-    return this.peakAnon;
+    const peakAnon = new Map<string, number>();
+    for (const peaks of this.phasePeaks.values()) {
+      for (const [osd, mib] of peaks) peakAnon.set(osd, Math.max(peakAnon.get(osd) ?? 0, mib));
+    }
+    return peakAnon;
   }
 }
 
