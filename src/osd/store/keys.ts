@@ -258,6 +258,15 @@ export function pgMetaPoolPrefix(pool: number): Buffer {
   return Buffer.concat([pgMetaPrefix(), poolPrefix(pool)]);
 }
 
-export function storeMetaKey(name: 'nid' | 'statfs' | 'format' | 'walApplied'): Buffer {
-  return Buffer.concat([Buffer.from([META_STORE]), Buffer.from(name, 'utf8')]);
+type StoreMetaName = 'nid' | 'statfs' | 'format' | 'walApplied';
+const storeMetaKeys = new Map<StoreMetaName, Buffer>();
+
+/** One shared Buffer per name (two are written with every new object): callers never write into keys. */
+export function storeMetaKey(name: StoreMetaName): Buffer {
+  let key = storeMetaKeys.get(name);
+  if (key === undefined) {
+    key = Buffer.concat([Buffer.from([META_STORE]), Buffer.from(name, 'utf8')]);
+    storeMetaKeys.set(name, key);
+  }
+  return key;
 }

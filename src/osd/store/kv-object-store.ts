@@ -43,6 +43,13 @@ const STORE_FORMAT = 1;
 const EMPTY = Buffer.alloc(0);
 /** Reply buffers kept for reuse between reads (ReadChunkPool). */
 const READ_CHUNKS_KEPT_BYTES = 64 * 1024 * 1024;
+/**
+ * Read pieces up to this size (a 4 KiB read) take chunks of exactly this size from a pool of
+ * their own. A fresh Buffer per small read was a malloc and a free per op (glibc consolidating
+ * its fast bins on each 4 KiB request) and external memory that forced V8 collections.
+ */
+const SMALL_READ_CHUNK_BYTES = 4096;
+const SMALL_READ_CHUNKS_KEPT_BYTES = 8 * 1024 * 1024;
 /** extent numbers are u32 */
 const EXTENTS_MAX = 0x1_0000_0000;
 /** listPgs visits one key per PG per table; more PGs than this on one OSD is a bug. */
@@ -88,6 +95,8 @@ export class KvObjectStore implements ObjectStore {
   private closed = false;
   /** Up to 64 MiB of extent-sized reply buffers kept between reads (16 × 4 MiB in flight). */
   private readonly readChunks: ReadChunkPool;
+  /** Up to 8 MiB of 4 KiB reply buffers kept between small reads. */
+  private readonly smallReadChunks = new ReadChunkPool(SMALL_READ_CHUNK_BYTES, SMALL_READ_CHUNKS_KEPT_BYTES / SMALL_READ_CHUNK_BYTES);
 
   constructor(
     private readonly kv: Kv,
@@ -120,17 +129,18 @@ export class KvObjectStore implements ObjectStore {
     this.checkOpen();
     const encoded = onodeKey(key).key;
     const raw = this.kv.get('onode', encoded);
-    return new KvObjectView(this.kv, this.extentSizeBytes, raw === undefined ? undefined : decodeOnode(raw), this.readChunks);
+    return new KvObjectView(this.kv, this.extentSizeBytes, raw === undefined ? undefined : decodeOnode(raw), this.readChunks, this.smallReadChunks);
   }
 
   /** Gives back the buffers of a view's readDataParts once nothing reads them any more. */
   releaseReadParts(parts: readonly Buffer[]): void {
-    for (const part of parts) this.readChunks.give(part);
+    for (const part of parts) if (!this.readChunks.give(part)) this.smallReadChunks.give(part);
   }
 
   /** Frees reply buffers that no read needed since the last call. */
   trimReadBuffers(): void {
     this.readChunks.trim();
+    this.smallReadChunks.trim();
   }
 
   apply(txn: StoreTxn): Promise<void> {
@@ -508,6 +518,7 @@ class KvObjectView implements ObjectView {
     private readonly extentSizeBytes: number,
     private readonly onode: Onode | undefined,
     private readonly readChunks: ReadChunkPool,
+    private readonly smallReadChunks: ReadChunkPool,
   ) {
     this.meta = onode === undefined ? undefined : { size: onode.size, mtime: { ...onode.mtime }, userVersion: onode.userVersion };
   }
@@ -531,7 +542,7 @@ class KvObjectView implements ObjectView {
 
   /**
    * readData's bytes without joining them: each stored extent is copied into a pooled chunk (a
-   * piece under a quarter of an extent into a Buffer of its own), and each hole is one zeroed
+   * piece over 4 KiB and under a quarter of an extent into a Buffer of its own), and each hole is one zeroed
    * Buffer. Give the parts back with KvObjectStore.releaseReadParts once
    * their bytes are sent; until then nothing else writes to them.
    */
@@ -544,12 +555,14 @@ class KvObjectView implements ObjectView {
       offset,
       end,
       (_from, bytes) => {
-        // A small piece gets a Buffer of its own: a pooled chunk would hold 64 KiB per 4 KiB read.
-        if (bytes.length < this.extentSizeBytes / 4) {
+        // A small piece must not hold a whole extent-sized chunk (64 KiB per 4 KiB read): up to
+        // 4 KiB it takes a small chunk, and between that and a quarter extent a Buffer of its own.
+        const small = bytes.length <= SMALL_READ_CHUNK_BYTES;
+        if (!small && bytes.length < this.extentSizeBytes / 4) {
           parts.push(Buffer.from(bytes));
           return;
         }
-        const chunk = this.readChunks.take();
+        const chunk = small ? this.smallReadChunks.take() : this.readChunks.take();
         invariant(chunk.length >= bytes.length, 'a read chunk holds an extent');
         chunk.set(bytes, 0);
         parts.push(chunk.subarray(0, bytes.length));

@@ -44,6 +44,8 @@ export interface Kv extends KvReader {
  */
 export interface LayerSlot {
   readonly value: Buffer | null;
+  /** The key as written, so listing the layer needs no conversion back from its string form. */
+  readonly key: Buffer;
 }
 
 export class WriteLayer {
@@ -56,7 +58,7 @@ export class WriteLayer {
       map = new SortedMap<LayerSlot>();
       this.maps.set(db, map);
     }
-    const slot: LayerSlot = { value };
+    const slot: LayerSlot = { value, key };
     map.set(keyToString(key), slot);
     return slot;
   }
@@ -88,10 +90,11 @@ export class WriteLayer {
     }
   }
 
+  /** The latest write of each key, with the keys as given to put() (nothing writes into a key once built). */
   writes(): KvWrite[] {
     const out: KvWrite[] = [];
     for (const [db, map] of this.maps) {
-      for (const [k, slot] of map.range('', undefined)) out.push({ db, key: stringToKey(k), value: slot.value });
+      for (const [, slot] of map.range('', undefined)) out.push({ db, key: slot.key, value: slot.value });
     }
     return out;
   }

@@ -190,6 +190,54 @@ test('readDataParts returns readData\'s bytes (holes, partial extents, pending w
   await store.close();
 });
 
+test('a 4 KiB read answers from a small pooled buffer: a read in flight keeps its bytes, and a released buffer serves the next small read', async () => {
+  const { store } = fresh();
+  const put = (name: string, fill: number) =>
+    store.apply({ objects: [{ key: okey(name), steps: [{ t: 'write', offset: 0, data: Buffer.alloc(4096, fill) }], meta: { size: 4096, mtime: MTIME, userVersion: 1 } }] });
+  await Promise.all([put('x', 0x11), put('y', 0x22)]);
+  const x = store.view(okey('x')).readDataParts?.(0, 4096) ?? [];
+  const y = store.view(okey('y')).readDataParts?.(0, 4096) ?? [];
+  assert.equal(x.length, 1);
+  assert.ok(x[0]?.length === 4096 && x[0].every((b) => b === 0x11), 'x is intact while y is read');
+  assert.ok(y[0]?.length === 4096 && y[0].every((b) => b === 0x22));
+  store.releaseReadParts(x);
+  store.releaseReadParts(y);
+  // 100 more read-and-release rounds reuse the same two chunks: no buffer per read.
+  const chunks = new Set<string>();
+  const slabs = new Set<ArrayBufferLike>();
+  const where = (b: Buffer): void => {
+    slabs.add(b.buffer);
+    chunks.add(String(b.byteOffset));
+  };
+  where(x[0]);
+  where(y[0]);
+  for (let i = 0; i < 100; i += 1) {
+    const parts = store.view(okey(i % 2 === 0 ? 'x' : 'y')).readDataParts?.(0, 4096) ?? [];
+    const part = parts[0];
+    assert.ok(part !== undefined && part.every((b) => b === (i % 2 === 0 ? 0x11 : 0x22)), `round ${i} reads its own object`);
+    where(part);
+    store.releaseReadParts(parts);
+  }
+  assert.equal(slabs.size, 1);
+  assert.equal(chunks.size, 2);
+  await store.close();
+});
+
+test('commits that rewrite the same meta keys, applied to lmdb in one transaction, leave each key\'s last value before and after a reopen', async () => {
+  const { store, path } = fresh();
+  const acks: Array<Promise<void>> = [];
+  for (let i = 0; i < 200; i += 1) {
+    acks.push(store.apply({ objects: [], meta: [{ key: 'counter', value: i }], pgMeta: [{ pool: 1, ps: i % 3, value: { last: i } }] }));
+  }
+  await Promise.all(acks);
+  assert.equal(store.getMeta('counter'), 199);
+  await store.close();
+  const reopened = openLmdbStore({ path });
+  assert.equal(reopened.getMeta('counter'), 199);
+  assert.deepEqual([0, 1, 2].map((ps) => reopened.getPgMeta(1, ps)), [{ last: 198 }, { last: 199 }, { last: 197 }]);
+  await reopened.close();
+});
+
 test('with the write-ahead log off, every commit is its own lmdb transaction and survives a reopen', async () => {
   seq += 1;
   const path = join(root, `s${seq}`);

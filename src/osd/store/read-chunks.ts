@@ -42,17 +42,21 @@ export class ReadChunkPool {
     return chunk;
   }
 
-  /** Returns the chunk `part` is a view of; buffers the pool did not make are left to the GC. */
-  give(part: Buffer): void {
+  /**
+   * Returns the chunk `part` is a view of; false for a buffer this pool did not make (left to
+   * the GC, or to another pool).
+   */
+  give(part: Buffer): boolean {
     const chunks = this.slabs.get(part.buffer);
     const first = chunks?.[0];
-    if (chunks === undefined || first === undefined) return;
+    if (chunks === undefined || first === undefined) return false;
     const chunk = chunks[Math.floor((part.byteOffset - first.byteOffset) / this.chunk_bytes)];
     invariant(chunk !== undefined && part.byteOffset + part.length <= chunk.byteOffset + chunk.length, 'a part lies inside one chunk');
     invariant(!this.inFreeList.has(chunk), 'a read chunk was given back twice');
-    if (this.free.length >= this.free_max) return;
+    if (this.free.length >= this.free_max) return true;
     this.inFreeList.add(chunk);
     this.free.push(chunk);
+    return true;
   }
 
   /**
