@@ -370,9 +370,11 @@ export class Monitor {
     const cfg = this.opts.config;
     if (CLS_COMMANDS.has(cmd.prefix)) return this.classes.command(cmd);
     switch (cmd.prefix) {
-      case 'osd pool create': {
+      case 'osd pool create':
+      case 'osd pool create exclusive': {
         const name = str('pool');
-        if (poolByName(this.map, name)) return { ret: 0, outs: `pool '${name}' already exists` };
+        // 'exclusive' is librados pool_create: EEXIST (from createPool) when the name is taken.
+        if (cmd.prefix === 'osd pool create' && poolByName(this.map, name)) return { ret: 0, outs: `pool '${name}' already exists` };
         const pgNum = num('pg_num', cfg.get('osd_pool_default_pg_num'));
         await this.propose((m) =>
           createPool(m, this.now(), {
@@ -381,20 +383,6 @@ export class Monitor {
             pgpNum: num('pgp_num', cfg.get('osd_pool_default_pgp_num')),
             size: num('size', cfg.get('osd_pool_default_size')),
             minSize: num('min_size', cfg.get('osd_pool_default_min_size')),
-          }),
-        );
-        return { ret: 0, outs: `pool '${name}' created` };
-      }
-      case 'osd pool create exclusive': {
-        // librados pool_create: EEXIST when the name is taken.
-        const name = str('pool');
-        await this.propose((m) =>
-          createPool(m, this.now(), {
-            name,
-            pgNum: cfg.get('osd_pool_default_pg_num'),
-            pgpNum: cfg.get('osd_pool_default_pgp_num'),
-            size: cfg.get('osd_pool_default_size'),
-            minSize: cfg.get('osd_pool_default_min_size'),
           }),
         );
         return { ret: 0, outs: `pool '${name}' created` };

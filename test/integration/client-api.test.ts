@@ -137,6 +137,16 @@ describe('client library on a real local cluster', () => {
     assert.equal((await io.read('a')).toString(), 'Jello world');
   });
 
+  test('createPool makes the pool with the pg count and size it was given, and a write to it succeeds', async () => {
+    await rados.createPool('shaped', { pgNum: 4, size: 2 });
+    const map = (await rados.monCommand({ prefix: 'osd dump' })).out as { pools: Array<{ name: string; pgNum: number; size: number }> };
+    const pool = map.pools.find((p) => p.name === 'shaped');
+    assert.deepEqual({ pgNum: pool?.pgNum, size: pool?.size }, { pgNum: 4, size: 2 });
+    await rados.ioctx('shaped').writeFull('o', 'x');
+    assert.equal((await rados.ioctx('shaped').read('o')).toString(), 'x');
+    await rejectsWith(rados.createPool('shaped', { size: 2 }), 'EEXIST', 17);
+  });
+
   test('namespaces separate objects and ALL_NSPACES lists every namespace', async () => {
     await rados.createPool('nsp');
     const a = rados.ioctx('nsp');
