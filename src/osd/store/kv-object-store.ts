@@ -542,9 +542,9 @@ class KvObjectView implements ObjectView {
 
   /**
    * readData's bytes without joining them: each stored extent is copied into a pooled chunk (a
-   * piece over 4 KiB and under a quarter of an extent into a Buffer of its own), and each hole is one zeroed
-   * Buffer. Give the parts back with KvObjectStore.releaseReadParts once
-   * their bytes are sent; until then nothing else writes to them.
+   * piece over 4 KiB and under a quarter of an extent into a Buffer of its own), and each hole
+   * is one zeroed Buffer. Give the parts back with KvObjectStore.releaseReadParts once their
+   * bytes are sent; until then nothing else writes to them.
    */
   readDataParts(offset: number, length: number): Buffer[] {
     checkReadRange(offset, length, 'readDataParts');
