@@ -45,7 +45,7 @@ import {
   type PgStat,
 } from '../proto/messages.js';
 import { executeOps, isWriteOp, memoryObject, memoryView, precheckRequest, type CopyFromOp, type ObjectView, type OpLimits, type OpOutcome, type SubOp, type SubOpOut } from './ops/index.js';
-import type { ObjectKey, ObjectStore } from './store/object-store.js';
+import { STORE_LIMITS, type ObjectKey, type ObjectStore } from './store/object-store.js';
 import { PgState, PG_LOG_KEEP, LOG_TRIM_EVERY, type PgPersisted } from './pg-state.js';
 import { isValidOpRequest, isValidPglsRequest, isValidRepop } from './validate.js';
 import { PgPeering, compareScrubMaps, objectNameOf, parseObjectName, type ActivateAction, type PeeringAction, type PeeringEvent, type ScrubInconsistency, type ScrubMap } from './pg/index.js';
@@ -418,6 +418,8 @@ export class Osd {
     const copySource = copyOp ? await this.fetchCopySource(copyOp) : undefined;
     let pendingCommit: Promise<void> | undefined;
     const retry = (): OsdOpReply => ({ ret: neg('EAGAIN'), version: 0, results: [], retryEpoch: this.map?.epoch ?? map.epoch });
+    // Before joining the PG's queue: a large read waits for its pages here, not in the queue.
+    if (!write) await this.prefetchReads(key, req.ops);
     const reply = await pg.enqueue(MAX_QUEUED_OPS_PER_PG, async (): Promise<OsdOpReply> => {
       const peering = pg.peering;
       if (peering === undefined || !peering.isActive) return retry();
@@ -484,6 +486,16 @@ export class Osd {
     }
     this.countIo(pool.id, write, write ? dataBytes : reply.results.reduce((n, r) => n + dataBytesOf(r.out), 0));
     return reply;
+  }
+
+  /** Brings the bytes of the op's large reads into memory off the event loop (prefetchData). */
+  private async prefetchReads(key: ObjectKey, ops: readonly SubOp[]): Promise<void> {
+    let view: ObjectView | undefined;
+    for (const op of ops) {
+      if ((op.op !== 'read' && op.op !== 'sparse_read') || op.length < STORE_LIMITS.prefetchMinBytes) continue;
+      view ??= this.opts.store.view(key);
+      await view.prefetchData?.(op.offset, op.length);
+    }
   }
 
   /**

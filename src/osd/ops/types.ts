@@ -174,6 +174,12 @@ export interface ObjectView {
    * The caller must not write to them. Views without it are read with readData.
    */
   readDataParts?(offset: number, length: number): Buffer[];
+  /**
+   * Brings the stored bytes of a large range into memory off the event loop, so a read of them
+   * right after does not stop the OSD on disk reads. Advisory: it never fails, and a read
+   * without it is just as correct.
+   */
+  prefetchData?(offset: number, length: number): Promise<void>;
   /** Allocated extents intersecting [offset, offset+length): [offset, length] pairs, ascending. */
   dataExtents(offset: number, length: number): Array<[number, number]>;
   getXattr(name: string): Buffer | undefined;

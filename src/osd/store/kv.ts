@@ -23,6 +23,11 @@ export interface KvReader {
   getTransient(db: Db, key: Buffer): Buffer | undefined;
   /** Entries with start <= key < end (end undefined: no bound), ascending; keys and values are copies. */
   scan(db: Db, start: Buffer, end: Buffer | undefined): Iterable<[Buffer, Buffer]>;
+  /**
+   * Optional: reads the keys' pages into memory on another thread (a medium whose reads can
+   * wait for the disk). Resolves when done or when it stops waiting; never rejects.
+   */
+  prefetch?(db: Db, keys: readonly Buffer[]): Promise<void>;
 }
 
 export interface Kv extends KvReader {

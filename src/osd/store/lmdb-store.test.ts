@@ -238,6 +238,24 @@ test('commits that rewrite the same meta keys, applied to lmdb in one transactio
   await reopened.close();
 });
 
+test('prefetchData brings a large range in through lmdb\'s thread and leaves what reads return unchanged; small, absent and out-of-range reads need none', { timeout: 20_000 }, async () => {
+  const { store } = fresh();
+  const size = 1024 * 1024 + 100;
+  const data = Buffer.alloc(size);
+  for (let i = 0; i < size; i += 1) data[i] = (i * 7) & 0xff;
+  await store.apply({ objects: [{ key: okey('big'), steps: [{ t: 'write', offset: 0, data }], meta: { size, mtime: MTIME, userVersion: 1 } }] });
+  const view = store.view(okey('big'));
+  assert.ok(view.prefetchData !== undefined);
+  await view.prefetchData(0, size);
+  await view.prefetchData(100_000, 600_000);
+  await view.prefetchData(0, 4096); // under the threshold: nothing to fetch
+  await view.prefetchData(size, 1024 * 1024); // past the end
+  await store.view(okey('absent')).prefetchData?.(0, 1024 * 1024);
+  assert.deepEqual(view.readData(0, size), data);
+  assert.deepEqual(Buffer.concat(view.readDataParts?.(100_000, 600_000) ?? []), data.subarray(100_000, 700_000));
+  await store.close();
+});
+
 test('with the write-ahead log off, every commit is its own lmdb transaction and survives a reopen', async () => {
   seq += 1;
   const path = join(root, `s${seq}`);

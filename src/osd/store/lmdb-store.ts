@@ -52,6 +52,12 @@ class LmdbReader implements KvReader {
   }
 }
 
+/**
+ * A prefetch that has not finished by then is no longer waited for (lmdb-js logs a failed
+ * prefetch and never calls back). The read that follows is correct either way.
+ */
+const PREFETCH_WAIT_MAX_MS = 1000;
+
 /** A commit with at least this many value bytes skips the WAL: lmdb writes its data once. */
 const WAL_RECORD_MAX_BYTES = 64 * 1024;
 /** WAL'd commits reach lmdb after this long, or sooner when enough have piled up. */
@@ -149,6 +155,28 @@ class LmdbKv implements Kv {
   scan(db: Db, start: Buffer, end: Buffer | undefined): Iterable<[Buffer, Buffer]> {
     this.checkHealthy();
     return this.reader.scan(db, start, end);
+  }
+
+  /**
+   * lmdb's reads are page faults on its map, taken by whichever thread reads. A page that is
+   * not in the page cache then stops the event loop, and every op of the OSD with it, for a
+   * disk read (this VM's kernel drops idle file pages on its own). lmdb-js's prefetch touches
+   * the pages on its own thread first.
+   */
+  prefetch(db: Db, keys: readonly Buffer[]): Promise<void> {
+    if (keys.length === 0 || this.failure !== undefined) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, PREFETCH_WAIT_MAX_MS);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      try {
+        void this.dbs[db].prefetch([...keys], done);
+      } catch {
+        done();
+      }
+    });
   }
 
   commit(writes: readonly KvWrite[]): Promise<void> {

@@ -76,4 +76,9 @@ export const STORE_LIMITS = {
   removePoolObjectsPerTxn: 64,
   /** Log and metadata records removed per transaction by removePool. */
   removePoolRecordsPerTxn: 4096,
+  /**
+   * Reads of at least this many bytes are prefetched first (ObjectView.prefetchData): for a
+   * small read the thread hop costs more than it can save.
+   */
+  prefetchMinBytes: 256 * 1024,
 } as const;
