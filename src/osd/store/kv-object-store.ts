@@ -574,12 +574,12 @@ class KvObjectView implements ObjectView {
 
   prefetchData(offset: number, length: number): Promise<void> {
     const end = this.readEnd(offset, length);
-    const prefetch = this.kv.prefetch;
-    if (prefetch === undefined || this.onode === undefined || end - offset < STORE_LIMITS.prefetchMinBytes) return Promise.resolve();
+    const o = this.onode;
+    if (this.kv.prefetch === undefined || o === undefined || end - offset < STORE_LIMITS.prefetchMinBytes) return Promise.resolve();
     const E = this.extentSizeBytes;
     const keys: Buffer[] = [];
-    for (let e = Math.floor(offset / E); e * E < end; e += 1) keys.push(dataKey(this.onode.nid, e));
-    return prefetch.call(this.kv, 'data', keys);
+    for (let e = Math.floor(offset / E); e * E < end; e += 1) keys.push(dataKey(o.nid, e));
+    return this.kv.prefetch('data', keys);
   }
 
   /** Where a read of [offset, offset+length) ends: clipped to the object (offset when absent). */
