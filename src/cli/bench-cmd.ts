@@ -3,6 +3,7 @@
 // run left behind (found through the run's metadata object, as in Ceph).
 import { hostname } from 'node:os';
 import { RadosError } from '../core/errors.js';
+import { invariant } from '../core/assert.js';
 import type { IoCtx } from '../client/ioctx.js';
 import type { CliIo } from './cli-io.js';
 
@@ -178,6 +179,9 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
   }, 1000);
 
   const worker = async (): Promise<void> => {
+    // Each slot reads into a buffer of its own, reused op after op, as Ceph's bench keeps one
+    // bufferlist per slot: the data lands there straight from the socket.
+    const into = opts.mode === 'write' ? undefined : Buffer.allocUnsafeSlow(opSize);
     while (failed === undefined && now() < deadline && started < totalOps) {
       const n = started++;
       const t0 = now();
@@ -192,8 +196,9 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
           const idx = opts.mode === 'seq' ? n : rand(objects * opsPerObject);
           const obj = Math.floor(idx / opsPerObject);
           const off = (idx % opsPerObject) * opSize;
-          const data = await ioctx.read(objectName(prefix, obj), { offset: off, length: opSize });
-          if (data.length !== opSize) throw RadosError.from('EIO', `short read of ${objectName(prefix, obj)}`);
+          invariant(into !== undefined, 'read slots have a buffer');
+          const read = await ioctx.readInto(objectName(prefix, obj), into, { offset: off });
+          if (read !== opSize) throw RadosError.from('EIO', `short read of ${objectName(prefix, obj)}`);
         }
       } catch (err) {
         failed = err;

@@ -141,6 +141,11 @@ export class IoCtx {
 
   /** Sends a compound op; rejects with RadosError when the op fails as a whole. */
   async operate(oid: string, op: ReadOp | WriteOp, opts: OpOptions = {}): Promise<OperateResult> {
+    return this.operateInto(oid, op, opts, undefined);
+  }
+
+  /** operate(), with a buffer the reply's read data may be received into (see readInto). */
+  private async operateInto(oid: string, op: ReadOp | WriteOp, opts: OpOptions, rxBuffer: Buffer | undefined): Promise<OperateResult> {
     if (op.length === 0) return { ret: 0, version: this.lastVersion, results: [] };
     if (this.namespace === ALL_NSPACES) throw RadosError.from('EINVAL', `op on ${oid}: namespace ALL_NSPACES is for listing only`);
     let ops = op.ops;
@@ -153,6 +158,7 @@ export class IoCtx {
       ops,
       op.operationFlags,
       opts.signal,
+      rxBuffer,
     );
     this.lastVersion = reply.version;
     // Results of an injected assert_version are internal.
@@ -193,6 +199,24 @@ export class IoCtx {
     if (length > MAX_READ_LEN) throw RadosError.from('EDOM', `read ${oid}`);
     const out = await this.one(oid, new ReadOp().read(range.offset ?? 0, length), range);
     return out?.kind === 'data' ? out.data : Buffer.alloc(0);
+  }
+  /**
+   * Reads up to `buffer.length` bytes at `offset` into `buffer` and resolves to the number of
+   * bytes read (fewer at the end of the object), like librados' rados_read(). A big read is
+   * received straight from the socket into `buffer`: no allocation and no copy per read, so a
+   * caller that reuses its buffers reads at the speed of the network. ERANGE if the OSD returned
+   * more than fits (as rados_read does for a zero-length buffer and a non-empty object).
+   */
+  async readInto(oid: string, buffer: Buffer, opts: { offset?: number } & OpOptions = {}): Promise<number> {
+    if (buffer.length > MAX_READ_LEN) throw RadosError.from('EDOM', `read ${oid}`);
+    const reply = await this.operateInto(oid, new ReadOp().read(opts.offset ?? 0, buffer.length), opts, buffer);
+    const out = reply.results[0]?.out;
+    if (out?.kind !== 'data') return 0;
+    const data = out.data;
+    if (data.length > buffer.length) throw RadosError.from('ERANGE', `read ${this.poolName}/${oid}: ${data.length} bytes for a ${buffer.length}-byte buffer`);
+    // Small replies (and any the connection could not place) arrive in buffers of their own.
+    if (data.buffer !== buffer.buffer || data.byteOffset !== buffer.byteOffset) data.copy(buffer, 0);
+    return data.length;
   }
   /** Allocated extents in [offset, offset+length) and their bytes; length 0 = to the end. */
   async sparseRead(oid: string, range: { offset?: number; length?: number } & OpOptions = {}): Promise<SparseReadResult> {

@@ -3,7 +3,7 @@
 // recognise a duplicate.
 import { RadosError, ERRNO } from '../core/errors.js';
 import { parseHostPort } from '../core/config.js';
-import { connect, type Connection } from '../msg/index.js';
+import { connect, type Connection, type RequestOptions } from '../msg/index.js';
 import { delay, realClock, timeoutSignal, type Clock } from '../io/clock.js';
 import { clientTcpTransport, type StreamTransport } from '../io/tcp.js';
 import { locateObject, mapPg, osdById, poolById, type OsdMap, type PoolInfo } from '../mon/maps/osdmap.js';
@@ -72,12 +72,16 @@ export class Objecter {
     return pool;
   }
 
-  /** Runs a compound op and returns the OSD's reply (ret may be negative: callers decide). */
+  /**
+   * Runs a compound op and returns the OSD's reply (ret may be negative: callers decide).
+   * `rxBuffer`: where a big read's reply data may be received (RequestOptions.rxBuffer).
+   */
   async op(
     target: { pool: number; namespace: string; oid: string; locator: string },
     ops: readonly SubOp[],
     flags: number,
     signal?: AbortSignal,
+    rxBuffer?: Buffer,
   ): Promise<OsdOpReply> {
     const tid = ++this.tid;
     const reqid: [number, number] = [this.opts.globalId, tid];
@@ -86,7 +90,7 @@ export class Objecter {
     const deadline = this.opts.opTimeout_ms > 0 ? timeoutSignal(this.opts.opTimeout_ms, this.clock) : undefined;
     const sig = signal && deadline ? AbortSignal.any([signal, deadline.signal]) : (signal ?? deadline?.signal);
     try {
-      return await this.send(target, ops, flags, reqid, mtime, sig);
+      return await this.send(target, ops, flags, reqid, mtime, sig, rxBuffer);
     } catch (err) {
       // Every abort path (throwIfAborted, an aborted map wait) surfaces as ETIMEDOUT/ECANCELED.
       if (sig?.aborted && !RadosError.is(err)) throw abortError(sig, target.oid);
@@ -103,7 +107,11 @@ export class Objecter {
     reqid: [number, number],
     mtime: Timespec,
     sig: AbortSignal | undefined,
+    rxBuffer: Buffer | undefined,
   ): Promise<OsdOpReply> {
+    const requestOptions: RequestOptions = {};
+    if (sig !== undefined) requestOptions.signal = sig;
+    if (rxBuffer !== undefined) requestOptions.rxBuffer = rxBuffer;
     for (let attempt = 0; attempt < MAX_RESENDS; attempt++) {
       if (this.closed) throw RadosError.from('ESHUTDOWN', 'client is closed');
       sig?.throwIfAborted();
@@ -121,7 +129,7 @@ export class Objecter {
           MSG.OSD_OP,
           // Spelled out: a spread followed by keys `target` lacks takes V8's slow path, ~2.7 µs per op.
           { pool: target.pool, namespace: target.namespace, oid: target.oid, locator: target.locator, ops, flags, mtime, epoch: map.epoch, reqid },
-          sig ? { signal: sig } : {},
+          requestOptions,
         );
       } catch (err) {
         if (sig?.aborted) throw abortError(sig, target.oid);

@@ -378,3 +378,76 @@ describe('frame decoder reading in place', () => {
     expectFrameError(() => limited.push(forgedHeader(10, [2 * 1024 * 1024])), 'frame_too_big');
   });
 });
+
+describe('frame decoder receiving into a requester buffer', () => {
+  const rxFor = (posted: Map<number, Buffer>) => new FrameDecoder({}, { rxBufferFor: (tid) => posted.get(tid) });
+
+  test('a big reply with one segment lands in the posted buffer, read in place or pushed as foreign chunks', () => {
+    const payload = patterned(1024 * 1024 + 17, 11);
+    const stream = Buffer.concat([
+      ...encodeMessage(FrameKind.reply, 5, 'read', { ret: 0, data: payload }),
+      ...encodeMessage(FrameKind.reply, 6, 'small', { ok: true }),
+    ]);
+    for (const reads of [[1], [7, 4096, 100_000], [65_536], [1 << 20]]) {
+      const rx = Buffer.alloc(2 * 1024 * 1024, 0xee);
+      const { frames } = decodeInPlace(stream, reads, rxFor(new Map([[5, rx]])));
+      assert.equal(frames.length, 2, `reads of ${reads.join('/')} bytes`);
+      const data = (frames[0]!.body as { data: Buffer }).data;
+      assert.ok(data.equals(payload));
+      assert.ok(data.buffer === rx.buffer, 'the payload is the posted buffer');
+      assert.equal(data.byteOffset, rx.byteOffset);
+      assert.ok(rx.subarray(0, payload.length).equals(payload));
+      assert.equal(rx[payload.length], 0xee, 'nothing is written past the payload');
+      assert.equal(frames[0]!.size_bytes, chunksBytes(encodeMessage(FrameKind.reply, 5, 'read', { ret: 0, data: payload })));
+      assert.deepEqual(frames[1]!.body, { ok: true });
+    }
+    const rx = Buffer.alloc(payload.length);
+    const decoder = rxFor(new Map([[5, rx]]));
+    decoder.readTarget(); // a socket reading in place, which also delivers a chunk of its own now and then
+    const [frame] = decodeAll(split(stream, [30_000]), decoder);
+    assert.ok((frame!.body as { data: Buffer }).data.buffer === rx.buffer, 'foreign chunks are copied into the posted buffer');
+    assert.ok(rx.equals(payload));
+  });
+
+  test('the posted buffer is left alone for a reply that does not fit it, has two segments, or is a request', () => {
+    const payload = patterned(300_000, 12);
+    const cases: Array<[FrameKind, unknown]> = [
+      [FrameKind.reply, { data: payload }], // rx below is too small for it
+      [FrameKind.reply, { a: payload.subarray(0, 100_000), b: payload.subarray(100_000) }],
+      [FrameKind.request, { data: payload.subarray(0, 200_000) }],
+    ];
+    for (const [kind, body] of cases) {
+      const rx = Buffer.alloc(250_000, 0xee);
+      const stream = Buffer.concat(encodeMessage(kind, 9, 'x', body));
+      const { frames } = decodeInPlace(stream, [65_536], rxFor(new Map([[9, rx]])));
+      assert.deepEqual(frames.map((f) => f.body), [body]);
+      assert.ok(rx.every((b) => b === 0xee), `kind ${kind}: the posted buffer was not written`);
+    }
+  });
+
+  test('a buffer detached halfway through its reply is never written again, and the reply still decodes', () => {
+    const payload = patterned(3 * 1024 * 1024, 13);
+    const stream = Buffer.concat(encodeMessage(FrameKind.reply, 4, 'read', { data: payload }));
+    const rx = Buffer.alloc(payload.length, 0xee);
+    const decoder = rxFor(new Map([[4, rx]]));
+    const half = Math.floor(stream.length / 2);
+    const frames: Frame[] = [];
+    let offset = 0;
+    while (offset < stream.length) {
+      if (offset >= half && offset - 65_536 < half) {
+        decoder.detachRx(rx);
+        rx.fill(0x11); // the caller reuses its buffer at once
+      }
+      const target = decoder.readTarget();
+      const n = Math.min(target.length, 65_536, stream.length - offset);
+      stream.copy(target, 0, offset, offset + n);
+      offset += n;
+      frames.push(...decoder.push(target.subarray(0, n)));
+    }
+    assert.equal(frames.length, 1);
+    const data = (frames[0]!.body as { data: Buffer }).data;
+    assert.ok(data.equals(payload), 'the bytes before and after the detach are all there');
+    assert.ok(data.buffer !== rx.buffer, 'the rest of the reply went to a buffer of its own');
+    assert.ok(rx.every((b) => b === 0x11), 'nothing was written into the detached buffer');
+  });
+});

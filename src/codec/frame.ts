@@ -79,8 +79,23 @@ export interface Frame {
   readonly tid: number;
   readonly type: string;
   readonly body: unknown;
-  /** The whole frame as received; payload Buffers in `body` are views of it. */
+  /**
+   * The frame as received; payload Buffers in `body` are views of it, except for a reply received
+   * into the requester's own buffer (FrameDecoderOptions.rxBufferFor): then `raw` holds the header
+   * and metadata, and the payload is a view of that buffer.
+   */
   readonly raw: Buffer;
+  /** Bytes the frame took on the wire. */
+  readonly size_bytes: number;
+}
+
+export interface FrameDecoderOptions {
+  /**
+   * The buffer a pending request wants its reply's payload received into, by the request's tid.
+   * A big reply with exactly one segment that fits lands there straight from the socket (no
+   * allocation, no copy), as Ceph's messenger does with a connection's posted rx buffers.
+   */
+  readonly rxBufferFor?: (tid: number) => Buffer | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,6 +315,36 @@ const READ_TARGET_MIN_BYTES = 16 * 1024;
 const IN_PLACE_FRAME_MIN_BYTES = 64 * 1024;
 const NO_FRAMES: readonly Frame[] = Object.freeze([]);
 
+interface BigFrame {
+  readonly header: ParsedHeader;
+  /** The whole frame, or without its payload segment when `tail` holds that. */
+  readonly front: Buffer;
+  tail: Buffer | null;
+  /** The requester's buffer that `tail` is a view of; null once detached (tail is then ours). */
+  rx: Buffer | null;
+  filled: number;
+}
+
+/**
+ * Puts the next bytes of a big frame in place (front, then tail) and returns how many of `chunk`
+ * it took: all of them unless the chunk reaches past the frame's end. A chunk read into
+ * readTarget() is already in place and is only counted.
+ */
+function fillBig(big: BigFrame, chunk: Buffer): number {
+  let used = 0;
+  // At most two iterations: one per part.
+  while (used < chunk.length && big.filled < big.header.frameBytes) {
+    const inFront = big.filled < big.front.length || big.tail === null;
+    const part = inFront ? big.front : (big.tail as Buffer);
+    const at = inFront ? big.filled : big.filled - big.front.length;
+    const n = Math.min(chunk.length - used, part.length - at);
+    if (!(used === 0 && landedAt(chunk, part, at))) chunk.copy(part, at, used, used + n);
+    big.filled += n;
+    used += n;
+  }
+  return used;
+}
+
 /** True when `chunk` is the bytes a read put at `buffer[offset..]`, i.e. it needs no copy. */
 function landedAt(chunk: Buffer, buffer: Buffer, offset: number): boolean {
   return chunk.buffer === buffer.buffer && chunk.byteOffset === buffer.byteOffset + offset && chunk.length <= buffer.length - offset;
@@ -329,17 +374,38 @@ export class FrameDecoder {
   private failure: FrameError | null = null;
   /** Set once the socket reads into readTarget(); only then are big frames received in place. */
   private readsInPlace = false;
-  /** A big frame being received straight into its final buffer: bytes [0, filled) have arrived. */
-  private big: { readonly header: ParsedHeader; readonly raw: Buffer; filled: number } | null = null;
+  /**
+   * A big frame being received straight into its final buffers: `front`, then `tail` when the
+   * payload segment goes into a requester's buffer (`rx`, until detached). Bytes [0, filled) of
+   * front + tail have arrived.
+   */
+  private big: BigFrame | null = null;
+  private readonly rxBufferFor: ((tid: number) => Buffer | undefined) | undefined;
 
-  constructor(limits: Partial<FrameLimits> = {}) {
+  constructor(limits: Partial<FrameLimits> = {}, options: FrameDecoderOptions = {}) {
     this.limits = { ...DEFAULT_FRAME_LIMITS, ...limits };
     checkFrameLimits(this.limits);
+    this.rxBufferFor = options.rxBufferFor;
   }
 
   /** Bytes received and not yet returned as part of a frame. */
   get buffered_bytes(): number {
     return this.bufferedBytes + (this.big?.filled ?? 0);
+  }
+
+  /**
+   * The requester no longer owns `buffer` (its request was settled without this reply): if a
+   * frame is being received into it, the rest goes into a buffer of the decoder's own, so the
+   * caller may reuse it at once.
+   */
+  detachRx(buffer: Buffer): void {
+    const big = this.big;
+    if (big === null || big.rx !== buffer || big.tail === null) return;
+    const own = Buffer.allocUnsafeSlow(big.tail.length);
+    const tailFilled = Math.max(0, big.filled - big.front.length);
+    big.tail.copy(own, 0, 0, tailFilled);
+    big.tail = own;
+    big.rx = null;
   }
 
   /**
@@ -350,7 +416,11 @@ export class FrameDecoder {
    */
   readTarget(): Buffer {
     this.readsInPlace = true;
-    if (this.big !== null) return this.big.raw.subarray(this.big.filled);
+    const big = this.big;
+    if (big !== null) {
+      if (big.filled < big.front.length || big.tail === null) return big.front.subarray(big.filled);
+      return big.tail.subarray(big.filled - big.front.length);
+    }
     if (this.block === null || this.block.length - this.blockUsed < READ_TARGET_MIN_BYTES) {
       this.seal();
       this.block = Buffer.allocUnsafeSlow(COALESCE_BLOCK_BYTES);
@@ -370,7 +440,15 @@ export class FrameDecoder {
       } else {
         this.append(chunk);
       }
-      if (this.header !== null && this.bufferedBytes < this.header.frameBytes) return NO_FRAMES;
+      if (this.header !== null && this.bufferedBytes < this.header.frameBytes) {
+        // The socket may have started reading in place after this frame's header arrived (the
+        // first read of a connection goes to the transport's scratch buffer).
+        if (this.readsInPlace && this.header.frameBytes >= IN_PLACE_FRAME_MIN_BYTES) {
+          this.seal();
+          this.startBig(this.header);
+        }
+        return NO_FRAMES;
+      }
       this.seal();
       const frames: Frame[] = [];
       // Each iteration consumes a whole frame (≥ 26 bytes), so the loop ends within bufferedBytes / 26.
@@ -401,30 +479,40 @@ export class FrameDecoder {
   }
 
   /**
-   * The buffered bytes are the start of one incomplete big frame: move them into a buffer of the
-   * frame's full size, which the following reads fill in place. The header was validated against
-   * maxFrameBytes, and the pages of an unwritten allocUnsafeSlow buffer are not resident, so a
-   * peer announcing a big frame still only costs memory for the bytes it actually sends.
+   * The buffered bytes are the start of one incomplete big frame: move them into buffers of the
+   * frame's full size, which the following reads fill in place. A reply whose one payload segment
+   * fits the buffer its request posted (rxBufferFor) is split: header and metadata into a small
+   * buffer, the payload into the requester's. The header was validated against maxFrameBytes,
+   * and the pages of an unwritten allocUnsafeSlow buffer are not resident, so a peer announcing
+   * a big frame still only costs memory for the bytes it actually sends.
    */
   private startBig(header: ParsedHeader): void {
     invariant(this.bufferedBytes < header.frameBytes, 'startBig on an incomplete frame');
-    const raw = Buffer.allocUnsafeSlow(header.frameBytes);
+    const segmentBytes = header.segmentLengths.length === 1 ? (header.segmentLengths[0] ?? 0) : -1;
+    const rx = header.kind === FrameKind.reply && segmentBytes >= 0 ? this.rxBufferFor?.(header.tid) : undefined;
+    const big: BigFrame = rx !== undefined && rx.length >= segmentBytes
+      ? { header, front: Buffer.allocUnsafeSlow(header.frameBytes - segmentBytes), tail: rx.subarray(0, segmentBytes), rx, filled: 0 }
+      : { header, front: Buffer.allocUnsafeSlow(header.frameBytes), tail: null, rx: null, filled: 0 };
     const have = this.bufferedBytes;
-    this.copyBuffered(raw, have);
+    let offset = this.headOffset;
+    for (const chunk of this.chunks) {
+      const piece = offset === 0 ? chunk : chunk.subarray(offset);
+      invariant(fillBig(big, piece) === piece.length, 'buffered bytes fit the incomplete frame');
+      offset = 0;
+    }
+    invariant(big.filled === have, () => `moved ${big.filled} of ${have} buffered bytes`);
     this.consume(have);
     this.header = null;
-    this.big = { header, raw, filled: have };
+    this.big = big;
   }
 
   private pushBig(chunk: Buffer): readonly Frame[] {
     const big = this.big;
     invariant(big !== null, 'pushBig without a big frame');
-    const n = Math.min(chunk.length, big.raw.length - big.filled);
-    if (!landedAt(chunk, big.raw, big.filled)) chunk.copy(big.raw, big.filled, 0, n);
-    big.filled += n;
-    if (big.filled < big.raw.length) return NO_FRAMES;
+    const n = fillBig(big, chunk);
+    if (big.filled < big.header.frameBytes) return NO_FRAMES;
     this.big = null;
-    const frame = this.decodeFrame(big.header, big.raw);
+    const frame = this.decodeFrame(big.header, big.front, big.tail);
     // Only a chunk that did not come from readTarget can reach past the frame's end.
     if (n === chunk.length) return [frame];
     return [frame, ...this.push(chunk.subarray(n))];
@@ -562,13 +650,19 @@ export class FrameDecoder {
     return { kind, flags: header.readUInt16BE(6), tid, headerBytes, metaBytes, segmentLengths, frameBytes };
   }
 
-  private decodeFrame(header: ParsedHeader, raw: Buffer): Frame {
-    invariant(raw.length === header.frameBytes, 'frame length');
+  /** `tail`: the one payload segment, when it was received apart from the rest (startBig). */
+  private decodeFrame(header: ParsedHeader, raw: Buffer, tail: Buffer | null = null): Frame {
+    invariant(raw.length + (tail?.length ?? 0) === header.frameBytes, 'frame length');
     const segments: Buffer[] = [];
     let offset = header.headerBytes + header.metaBytes;
-    for (const length of header.segmentLengths) {
-      segments.push(raw.subarray(offset, offset + length));
-      offset += length;
+    if (tail !== null) {
+      invariant(header.segmentLengths.length === 1 && header.segmentLengths[0] === tail.length, 'a split frame has one segment');
+      segments.push(tail);
+    } else {
+      for (const length of header.segmentLengths) {
+        segments.push(raw.subarray(offset, offset + length));
+        offset += length;
+      }
     }
     invariant(offset === raw.length, 'segments fill the frame');
 
@@ -587,6 +681,6 @@ export class FrameDecoder {
     if (!Array.isArray(decoded) || decoded.length !== 2 || typeof decoded[0] !== 'string') {
       throw new FrameError('meta', 'metadata is not [type, body]');
     }
-    return { kind: header.kind, flags: header.flags, tid: header.tid, type: decoded[0], body: decoded[1] as unknown, raw };
+    return { kind: header.kind, flags: header.flags, tid: header.tid, type: decoded[0], body: decoded[1] as unknown, raw, size_bytes: header.frameBytes };
   }
 }

@@ -46,6 +46,8 @@ interface OutRequest {
   timer: Timer | null;
   signal: AbortSignal | null;
   onAbort: (() => void) | null;
+  /** Where the reply's payload may be received (RequestOptions.rxBuffer); null once settled. */
+  rxBuffer: Buffer | null;
 }
 
 /** Written when the link comes up, in order: admitted requests and oneway messages. */
@@ -120,9 +122,18 @@ export class MessengerConnection implements Connection {
     const conn = new MessengerConnection(socket.remote, opts, null);
     const gen = ++conn.socketGen;
     conn.socket = socket;
-    conn.decoder = new FrameDecoder(opts.limits);
+    conn.decoder = conn.newDecoder();
     conn.everConnected = true;
     return { conn, events: conn.eventsFor(gen) };
+  }
+
+  private newDecoder(): FrameDecoder {
+    return new FrameDecoder(this.opts.limits, {
+      rxBufferFor: (tid) => {
+        const request = this.pending.get(tid);
+        return request?.state === 'sent' ? (request.rxBuffer ?? undefined) : undefined;
+      },
+    });
   }
 
   /** Fire onConnect for an accepted connection once its socket events are wired. */
@@ -169,7 +180,7 @@ export class MessengerConnection implements Connection {
       }
       const request: OutRequest = {
         tid, type, chunks, size_bytes: chunksBytes(chunks), state: 'waiting',
-        resolve, reject, timer: null, signal: null, onAbort: null,
+        resolve, reject, timer: null, signal: null, onAbort: null, rxBuffer: opts.rxBuffer ?? null,
       };
       if (opts.timeout_ms !== undefined) {
         invariant(Number.isFinite(opts.timeout_ms) && opts.timeout_ms >= 0, () => `timeout_ms ${opts.timeout_ms}`);
@@ -276,6 +287,11 @@ export class MessengerConnection implements Connection {
     if (previous === 'done') return;
     request.state = 'done';
     request.chunks = null;
+    if (request.rxBuffer !== null) {
+      // Settled without its reply (or by it, when this is a no-op): the buffer is the caller's again.
+      this.decoder?.detachRx(request.rxBuffer);
+      request.rxBuffer = null;
+    }
     request.timer?.cancel();
     request.timer = null;
     if (request.signal !== null && request.onAbort !== null) request.signal.removeEventListener('abort', request.onAbort);
@@ -323,7 +339,7 @@ export class MessengerConnection implements Connection {
     if (this.everConnected) this.reconnects++;
     this.everConnected = true;
     this.backoff_ms = this.opts.limits.reconnectMinMs;
-    this.decoder = new FrameDecoder(this.opts.limits);
+    this.decoder = this.newDecoder();
     // onConnect first: a session handshake or resubscription it sends must precede queued traffic.
     this.callHandler('onConnect', () => this.opts.handler.onConnect?.(this));
     if (gen !== this.socketGen || this.socket === null) return;
@@ -448,7 +464,7 @@ export class MessengerConnection implements Connection {
   }
 
   private onRequestFrame(gen: number, frame: Frame): void {
-    const size_bytes = frame.raw.length;
+    const size_bytes = frame.size_bytes;
     this.recvUnrepliedBytes += size_bytes;
     if (this.opts.recvThrottle.take(size_bytes, this.resumeReading) && !this.recvPaused) {
       this.recvPaused = true;

@@ -197,6 +197,39 @@ describe('messenger over TCP', () => {
     });
   });
 
+  test('a reply is received into the buffer its request posted, and the buffer of a cancelled request is never written', TEST_TIMEOUT, async () => {
+    const hold = deferred();
+    const payload = Buffer.alloc(3 * 1024 * 1024 + 5);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 7) & 0xff;
+    const handler: MessageHandler = {
+      onRequest: async (type) => {
+        if (type === 'late') await hold.promise;
+        return type === 'ping' ? 'pong' : { ret: 0, data: payload };
+      },
+    };
+    await withServer(handler, async (server) => {
+      const conn = connect({ host: HOST, port: server.port });
+      for (let round = 0; round < 3; round++) {
+        const rx = Buffer.alloc(4 * 1024 * 1024, 0xee);
+        const reply = await conn.request<{ data: Buffer }>('read', {}, { rxBuffer: rx });
+        assert.ok(reply.data.equals(payload), `round ${round}: bytes intact`);
+        assert.ok(reply.data.buffer === rx.buffer && reply.data.byteOffset === rx.byteOffset, `round ${round}: the data is the posted buffer`);
+        assert.equal(rx[payload.length], 0xee);
+      }
+      const rx = Buffer.alloc(4 * 1024 * 1024, 0xee);
+      const controller = new AbortController();
+      const cancelled = conn.request('late', {}, { signal: controller.signal, rxBuffer: rx });
+      controller.abort();
+      await expectErrno(cancelled, 'ECANCELED');
+      hold.resolve();
+      // The server answers 'late' before it reads 'ping', and one socket keeps that order, so the
+      // late reply has been received (and dropped) once 'pong' is here.
+      assert.equal(await conn.request('ping', {}), 'pong');
+      assert.ok(rx.every((b) => b === 0xee), 'the buffer of the cancelled request was not written');
+      conn.close();
+    });
+  });
+
   test('a request too big for a frame rejects EMSGSIZE without touching the link', TEST_TIMEOUT, async () => {
     await withServer(echo, async (server) => {
       const limits = { maxFrameBytes: 2 * 1024 * 1024, maxMetaBytes: 1024 * 1024 };

@@ -24,6 +24,13 @@ export interface MessageHandler {
 export interface RequestOptions {
   signal?: AbortSignal;
   timeout_ms?: number;
+  /**
+   * Receive the reply's payload straight into this buffer when the reply has exactly one payload
+   * segment that fits and is big enough to be received in place; the reply body's Buffer is then
+   * a view of it. Otherwise the reply arrives as usual. The connection stops writing into it once
+   * the request is settled, whichever way.
+   */
+  rxBuffer?: Buffer;
 }
 
 export type LinkState = 'connecting' | 'open' | 'backoff' | 'closed';

@@ -80,6 +80,40 @@ describe('client library on a real local cluster', () => {
     }
   });
 
+  test('readInto fills the caller\'s buffer and counts bytes as rados_read does', async () => {
+    const size = 1024 * 1024;
+    const data = Buffer.allocUnsafe(size);
+    for (let j = 0; j < size; j += 4) data.writeUInt32LE((j * 2654435761) >>> 0, j);
+    await io.writeFull('into', data);
+    await io.writeFull('into-small', 'tiny');
+    const whole = Buffer.alloc(size);
+    assert.equal(await io.readInto('into', whole), size);
+    assert.ok(whole.equals(data));
+    // Near the end: a short count, and the rest of the buffer untouched.
+    const tail = Buffer.alloc(300_000, 0xee);
+    assert.equal(await io.readInto('into', tail, { offset: size - 100_000 }), 100_000);
+    assert.ok(tail.subarray(0, 100_000).equals(data.subarray(size - 100_000)));
+    assert.ok(tail.subarray(100_000).every((b) => b === 0xee));
+    // A small reply arrives in a buffer of its own and is copied in.
+    const small = Buffer.alloc(16, 0xee);
+    assert.equal(await io.readInto('into-small', small), 4);
+    assert.equal(small.subarray(0, 4).toString(), 'tiny');
+    assert.equal(await io.readInto('into', Buffer.alloc(10), { offset: size + 5 }), 0);
+    await rejectsWith(io.readInto('into-missing', Buffer.alloc(10)), 'ENOENT', 2);
+    // As rados_read: length 0 reads the whole object, which does not fit an empty buffer.
+    await rejectsWith(io.readInto('into-small', Buffer.alloc(0)), 'ERANGE', 34);
+    // Many at once into buffers of their own, each reused across rounds.
+    const slots = Array.from({ length: 8 }, () => Buffer.alloc(65_536 * 3));
+    for (let round = 0; round < 3; round++) {
+      const counts = await Promise.all(slots.map((slot, i) => io.readInto('into', slot, { offset: (i + round) * 65_536 })));
+      slots.forEach((slot, i) => {
+        assert.equal(counts[i], slot.length);
+        const at = (i + round) * 65_536;
+        assert.ok(slot.equals(data.subarray(at, at + slot.length)), `slot ${i} round ${round}`);
+      });
+    }
+  });
+
   test('xattrs and omap behave as in Ceph, with ENODATA for a missing attribute', async () => {
     await io.setXattr('x', 'user.color', 'blue');
     assert.equal((await io.getXattr('x', 'user.color')).toString(), 'blue');
