@@ -12,6 +12,10 @@ import { crc32c } from '@node-rs/crc32';
 import { Packr, Unpackr, addExtension, clearSource } from 'msgpackr';
 import { ERRNO, RadosError } from '../core/errors.js';
 import { invariant } from '../core/assert.js';
+import { GatheredBytes } from './gathered-bytes.js';
+import { OP_WIRE_TYPE, decodeOpWire, encodeOpWire } from './op-wire.js';
+
+export { GatheredBytes };
 
 export const FRAME_MAGIC = 0x53455049; // "SEPI"
 export const FRAME_VERSION = 1;
@@ -24,6 +28,8 @@ export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 /** Reply flag: the body is `{ errno, message }` describing a failure, not a result. */
 export const FRAME_FLAG_ERROR = 0x0001;
+/** The metadata is op-wire's compact layout of an osd.op request or reply, not msgpack. */
+export const FRAME_FLAG_COMPACT = 0x0002;
 
 /** Buffers at least this long leave the metadata and travel as their own segment. */
 export const SEGMENT_MIN_BYTES = 256;
@@ -100,28 +106,6 @@ export interface FrameDecoderOptions {
 
 // ---------------------------------------------------------------------------------------------
 // msgpack setup
-
-/**
- * Bytes held in several Buffers that travel as one payload segment: the writer hands each part
- * to writev by reference, and the receiver gets them as one contiguous Buffer. An OSD answers a
- * read with the store's extents this way instead of joining them into a new buffer first.
- */
-export class GatheredBytes {
-  readonly length: number;
-  /**
-   * `release` runs once the parts may be reused: when the frame's bytes are in the kernel, when
-   * the frame is dropped or fails to encode (EncodeOptions.releases), or at once if the parts were
-   * joined instead of sent by reference.
-   */
-  constructor(
-    readonly parts: readonly Buffer[],
-    readonly release?: () => void,
-  ) {
-    let length = 0;
-    for (const part of parts) length += part.length;
-    this.length = length;
-  }
-}
 
 /** Placeholder for a lifted Buffer while the metadata is packed. */
 class SegmentRef {
@@ -219,6 +203,14 @@ function liftSegments(value: unknown, segments: Array<Buffer | GatheredBytes>, m
   return value; // Dates, Sets, bigint boxes...: msgpackr's own encodings, never lifted
 }
 
+/** One payload of a compact body: its segment index, or undefined to carry it inline. */
+function liftPayload(value: Buffer | GatheredBytes, segments: Array<Buffer | GatheredBytes>, maxSegments: number, releases: Array<() => void>): number | undefined {
+  if (value.length < SEGMENT_MIN_BYTES || segments.length >= maxSegments) return undefined;
+  if (value instanceof GatheredBytes && value.release !== undefined) releases.push(value.release);
+  segments.push(value);
+  return segments.length - 1;
+}
+
 export interface EncodeOptions {
   flags?: number;
   limits?: FrameLimits;
@@ -235,15 +227,21 @@ export interface EncodeOptions {
  * EMSGSIZE when the peer would reject the frame for its size.
  */
 export function encodeMessage(kind: FrameKind, tid: number, type: string, body: unknown, options: EncodeOptions = {}): Buffer[] {
-  const flags = options.flags ?? 0;
+  let flags = options.flags ?? 0;
   const limits = options.limits ?? DEFAULT_FRAME_LIMITS;
   invariant(kind === FrameKind.request || kind === FrameKind.reply || kind === FrameKind.oneway, () => `frame kind ${kind}`);
   invariant(Number.isSafeInteger(tid) && tid >= 0, () => `tid ${tid} must be a safe non-negative integer`);
   invariant(Number.isInteger(flags) && flags >= 0 && flags <= 0xffff, () => `flags ${flags} must fit u16`);
+  invariant((flags & FRAME_FLAG_COMPACT) === 0, 'the compact flag is the encoder\'s to set');
 
   const segments: Array<Buffer | GatheredBytes> = [];
-  const liftedBody = liftSegments(body, segments, limits.maxSegments, 0, options.releases ?? []);
-  const meta = packr.pack([type, liftedBody]);
+  const releases = options.releases ?? [];
+  let meta: Buffer | undefined;
+  if (type === OP_WIRE_TYPE && kind !== FrameKind.oneway && (flags & FRAME_FLAG_ERROR) === 0) {
+    meta = encodeOpWire(kind === FrameKind.reply, body, (value) => liftPayload(value, segments, limits.maxSegments, releases));
+    if (meta !== undefined) flags |= FRAME_FLAG_COMPACT;
+  }
+  meta ??= packr.pack([type, liftSegments(body, segments, limits.maxSegments, 0, releases)]);
   if (meta.length > limits.maxMetaBytes) {
     throw RadosError.from('EMSGSIZE', `message ${type} metadata is ${meta.length} bytes, limit ${limits.maxMetaBytes}`);
   }
@@ -666,11 +664,21 @@ export class FrameDecoder {
     }
     invariant(offset === raw.length, 'segments fill the frame');
 
+    const metaBytes = raw.subarray(header.headerBytes, header.headerBytes + header.metaBytes);
+    if ((header.flags & FRAME_FLAG_COMPACT) !== 0) {
+      let compact: { type: string; body: unknown };
+      try {
+        compact = decodeOpWire(metaBytes, segments);
+      } catch (error) {
+        throw new FrameError('meta', error instanceof Error ? error.message : String(error), { cause: error });
+      }
+      return { kind: header.kind, flags: header.flags, tid: header.tid, type: compact.type, body: compact.body, raw, size_bytes: header.frameBytes };
+    }
     let decoded: unknown;
     const previous = unpackingSegments;
     unpackingSegments = segments;
     try {
-      decoded = unpackr.unpack(raw.subarray(header.headerBytes, header.headerBytes + header.metaBytes));
+      decoded = unpackr.unpack(metaBytes);
     } catch (error) {
       clearSource(); // msgpackr keeps the failed input referenced otherwise, pinning the frame
       if (error instanceof FrameError) throw error;

@@ -1,4 +1,5 @@
 export {
+  FRAME_FLAG_COMPACT,
   FRAME_FLAG_ERROR,
   FRAME_MAGIC,
   FRAME_VERSION,
@@ -14,3 +15,5 @@ export {
   encodeMessage,
 } from './frame.js';
 export type { EncodeOptions, Frame, FrameErrorReason, FrameLimits } from './frame.js';
+export { GatheredBytes } from './gathered-bytes.js';
+export { OP_WIRE_TYPE } from './op-wire.js';

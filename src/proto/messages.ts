@@ -1,6 +1,7 @@
 // Wire protocol: the message types and body shapes exchanged between clients, monitors and OSDs.
 // The messenger (src/msg) frames them; this file is the contract each side codes against.
 
+import { OP_WIRE_TYPE } from '../codec/op-wire.js';
 import type { OsdMap } from '../mon/maps/osdmap.js';
 import type { ClassMap } from '../mon/maps/classmap.js';
 import type { SubOp, SubOpResult, Timespec, TxnStep, ObjectMeta } from '../osd/ops/types.js';
@@ -20,7 +21,8 @@ export const MSG = {
   /** Monitor → each booted OSD, after every ClassMap change: a request (ClassMapMessage), acked with the OSD's epoch. */
   CLASSMAP: 'classmap',
   // client → OSD
-  OSD_OP: 'osd.op',
+  /** Its plain reads and writes travel in a compact layout (src/codec/op-wire.ts). */
+  OSD_OP: OP_WIRE_TYPE,
   OSD_PGLS: 'osd.pgls',
   // OSD → OSD
   OSD_REPOP: 'osd.repop',
