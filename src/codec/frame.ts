@@ -13,7 +13,7 @@ import { Packr, Unpackr, addExtension, clearSource } from 'msgpackr';
 import { ERRNO, RadosError } from '../core/errors.js';
 import { invariant } from '../core/assert.js';
 import { GatheredBytes } from './gathered-bytes.js';
-import { OP_WIRE_TYPE, decodeOpWire, encodeOpWire } from './op-wire.js';
+import { decodeOpWire, encodeOpWire, hasCompactLayout } from './op-wire.js';
 
 export { GatheredBytes };
 
@@ -28,7 +28,7 @@ export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 /** Reply flag: the body is `{ errno, message }` describing a failure, not a result. */
 export const FRAME_FLAG_ERROR = 0x0001;
-/** The metadata is op-wire's compact layout of an osd.op request or reply, not msgpack. */
+/** The metadata is op-wire's compact layout of an osd.op or osd.repop message, not msgpack. */
 export const FRAME_FLAG_COMPACT = 0x0002;
 
 /** Buffers at least this long leave the metadata and travel as their own segment. */
@@ -237,8 +237,8 @@ export function encodeMessage(kind: FrameKind, tid: number, type: string, body: 
   const segments: Array<Buffer | GatheredBytes> = [];
   const releases = options.releases ?? [];
   let meta: Buffer | undefined;
-  if (type === OP_WIRE_TYPE && kind !== FrameKind.oneway && (flags & FRAME_FLAG_ERROR) === 0) {
-    meta = encodeOpWire(kind === FrameKind.reply, body, (value) => liftPayload(value, segments, limits.maxSegments, releases));
+  if (kind !== FrameKind.oneway && (flags & FRAME_FLAG_ERROR) === 0 && hasCompactLayout(type)) {
+    meta = encodeOpWire(type, kind === FrameKind.reply, body, (value) => liftPayload(value, segments, limits.maxSegments, releases));
     if (meta !== undefined) flags |= FRAME_FLAG_COMPACT;
   }
   meta ??= packr.pack([type, liftSegments(body, segments, limits.maxSegments, 0, releases)]);

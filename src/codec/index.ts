@@ -16,4 +16,4 @@ export {
 } from './frame.js';
 export type { EncodeOptions, Frame, FrameErrorReason, FrameLimits } from './frame.js';
 export { GatheredBytes } from './gathered-bytes.js';
-export { OP_WIRE_TYPE } from './op-wire.js';
+export { OP_WIRE_TYPE, REPOP_WIRE_TYPE } from './op-wire.js';

@@ -13,10 +13,10 @@ import {
   encodeMessage,
   type Frame,
 } from './frame.js';
-import { OP_WIRE_TYPE } from './op-wire.js';
+import { OP_WIRE_TYPE, REPOP_WIRE_TYPE } from './op-wire.js';
 
-function roundTrip(kind: FrameKind, body: unknown, options: Parameters<typeof encodeMessage>[4] = {}): Frame {
-  const frames = new FrameDecoder().push(Buffer.concat(encodeMessage(kind, 7, OP_WIRE_TYPE, body, options)));
+function roundTrip(kind: FrameKind, body: unknown, options: Parameters<typeof encodeMessage>[4] = {}, type = OP_WIRE_TYPE): Frame {
+  const frames = new FrameDecoder().push(Buffer.concat(encodeMessage(kind, 7, type, body, options)));
   assert.equal(frames.length, 1);
   return frames[0]!;
 }
@@ -66,7 +66,58 @@ const reply = fc.oneof(
   record({ ret: i32, version: num, results: fc.array(result, { maxLength: 2 }), retryEpoch: u32 }),
 );
 
+const step = fc.oneof(
+  record({ t: fc.constant('create') }),
+  record({ t: fc.constant('remove') }),
+  record({ t: fc.constant('write'), offset: num, data: bytes }),
+  record({ t: fc.constant('zero'), offset: num, length: num }),
+  record({ t: fc.constant('truncate'), size: num }),
+);
+const repop = record({
+  pool: u32,
+  ps: u32,
+  epoch: u32,
+  key: record({ hash: u32, namespace: name, oid: name, locator: name }),
+  steps: fc.array(step, { maxLength: 5 }),
+  meta: fc.option(record({ size: num, mtime: record({ sec: u32, nsec: u32 }), userVersion: num }), { nil: undefined }),
+  logEntry: record({
+    version: num, epoch: u32, reqid: fc.tuple(num, num), oid: name, namespace: name, locator: name,
+    op: fc.constantFrom('modify', 'delete', 'error'), userVersion: num, ret: i32,
+  }),
+});
+
 describe('compact layout of osd.op frames', () => {
+  test('repops of data-only changes and their answers travel compact and arrive exactly as sent', () => {
+    fc.assert(
+      fc.property(repop, (body) => {
+        const frame = roundTrip(FrameKind.request, body, {}, REPOP_WIRE_TYPE);
+        assert.equal(frame.flags & FRAME_FLAG_COMPACT, FRAME_FLAG_COMPACT);
+        assert.equal(frame.type, REPOP_WIRE_TYPE);
+        assert.deepEqual(frame.body, body);
+        assert.ok('meta' in (frame.body as object), 'an undefined meta is still a key of the body');
+      }),
+      { numRuns: 300 },
+    );
+    const ok = roundTrip(FrameKind.reply, { ok: true }, {}, REPOP_WIRE_TYPE);
+    assert.equal(ok.flags & FRAME_FLAG_COMPACT, FRAME_FLAG_COMPACT);
+    assert.deepEqual(ok.body, { ok: true });
+    // Other repops (omap or xattr steps, an old log entry without a locator) are msgpack.
+    const base = { pool: 1, ps: 2, epoch: 3, key: { hash: 4, namespace: '', oid: 'o', locator: '' }, steps: [], meta: undefined,
+      logEntry: { version: 5, epoch: 3, reqid: [1, 2], oid: 'o', namespace: '', locator: '', op: 'modify', userVersion: 6, ret: 0 } };
+    const { locator: _dropped, ...oldEntry } = base.logEntry;
+    for (const body of [
+      { ...base, steps: [{ t: 'omap_set', entries: [['k', Buffer.from('v')]] }] },
+      { ...base, steps: [{ t: 'setxattr', name: 'a', value: Buffer.from('v') }] },
+      { ...base, logEntry: oldEntry },
+      { ...base, logEntry: { ...base.logEntry, op: 'other' } },
+      { ok: false },
+    ]) {
+      const frame = roundTrip(FrameKind.request, body, {}, REPOP_WIRE_TYPE);
+      assert.equal(frame.flags & FRAME_FLAG_COMPACT, 0);
+      assert.deepEqual(frame.body, body);
+    }
+  });
+
   test('requests of reads and writes travel compact and arrive exactly as sent', () => {
     fc.assert(
       fc.property(request, (body) => {
@@ -139,9 +190,12 @@ describe('compact layout of osd.op frames', () => {
     assert.equal(results[1]!.out.data.toString(), 'abcd');
   });
 
-  test('truncated, padded or corrupted compact metadata is a FrameError, never anything else', () => {
-    const body = { pool: 2, namespace: 'ns', oid: 'obj', locator: '', ops: [{ op: 'write', offset: 4, length: 300, data: Buffer.alloc(300, 7) }, { op: 'read', offset: 0, length: 9 }], flags: 0, mtime: { sec: 5, nsec: 6 }, epoch: 9, reqid: [3, 4] };
-    const chunks = encodeMessage(FrameKind.request, 1, OP_WIRE_TYPE, body);
+  for (const [type, body] of [
+    [OP_WIRE_TYPE, { pool: 2, namespace: 'ns', oid: 'obj', locator: '', ops: [{ op: 'write', offset: 4, length: 300, data: Buffer.alloc(300, 7) }, { op: 'read', offset: 0, length: 9 }], flags: 0, mtime: { sec: 5, nsec: 6 }, epoch: 9, reqid: [3, 4] }],
+    [REPOP_WIRE_TYPE, { pool: 1, ps: 2, epoch: 3, key: { hash: 4, namespace: 'n', oid: 'o', locator: '' }, steps: [{ t: 'create' }, { t: 'write', offset: 0, data: Buffer.alloc(300, 7) }, { t: 'truncate', size: 300 }],
+      meta: { size: 300, mtime: { sec: 1, nsec: 2 }, userVersion: 7 }, logEntry: { version: 5, epoch: 3, reqid: [1, 2], oid: 'o', namespace: 'n', locator: '', op: 'modify', userVersion: 7, ret: 0 } }],
+  ] as const) test(`truncated, padded or corrupted compact ${type} metadata is a FrameError, never anything else`, () => {
+    const chunks = encodeMessage(FrameKind.request, 1, type, body);
     const whole = Buffer.concat(chunks);
     const headerBytes = FRAME_FIXED_HEADER_BYTES + 4 + 4;
     const metaBytes = whole.readUInt32BE(16);

@@ -1,8 +1,9 @@
 // Compact metadata for the messages on the object data path: a client's osd.op request made of
-// plain reads and writes, and the OSD's reply carrying return codes and read data. These are
-// most of the frames a busy cluster carries; msgpack spent ~12% of an OSD's main thread and ~10%
-// of a client's on them (string keys written and parsed for every field of every op). Any other
-// body, or one of these with a field this layout does not know, is msgpack as before: the layout
+// plain reads and writes, the OSD's reply carrying return codes and read data, and the primary's
+// osd.repop of data-only changes to a replica with its { ok: true } answer. These are most of
+// the frames a busy cluster carries; msgpack spent ~12% of an OSD's main thread and ~10% of a
+// client's on them (string keys written and parsed for every field of every op). Any other body,
+// or one of these with a field this layout does not know, is msgpack as before: the layout
 // covers exact shapes only, so what a receiver gets is always what the sender passed.
 //
 // Layout (big endian). Request: u8 1 | u32 pool | u32 epoch | u32 flags | f64 reqid[0] |
@@ -10,16 +11,37 @@
 // u16 op count | ops. Op: u8 1 read, f64 offset, f64 length | u8 2 write, f64 offset, f64 length,
 // bytes | u8 3 writefull, bytes. Reply: u8 2 | i32 ret | f64 version | u8 0, or u8 1 u32
 // retryEpoch | u16 result count | results. Result: i32 ret | u8 0 (no output), or u8 1 bytes
-// (a 'data' output). str: u32 length, UTF-8. bytes: u8 0 u32 length inline | u8 1 u16 segment.
+// (a 'data' output). Repop: u8 3 | u32 pool | u32 ps | u32 epoch | u32 key.hash | str namespace |
+// str oid | str locator | u16 step count | steps | u8 0 (meta undefined), or u8 1 f64 size u32
+// mtime.sec u32 mtime.nsec f64 userVersion | log entry: f64 version | u32 epoch | f64 reqid[0] |
+// f64 reqid[1] | str oid | str namespace | str locator | u8 op | f64 userVersion | i32 ret.
+// Step: u8 1 create | u8 2 remove | u8 3 write, f64 offset, bytes | u8 4 zero, f64 offset,
+// f64 length | u8 5 truncate, f64 size. Repop answer: u8 4 (stands for { ok: true }).
+// str: u32 length, UTF-8. bytes: u8 0 u32 length inline | u8 1 u16 segment.
 
 import { invariant } from '../core/assert.js';
 import { GatheredBytes } from './gathered-bytes.js';
 
-/** The message type the compact layouts are for (the osd.op of src/proto/messages.ts). */
+/** The message type of client ops (the osd.op of src/proto/messages.ts). */
 export const OP_WIRE_TYPE = 'osd.op';
+/** The message type of replication (the osd.repop of src/proto/messages.ts). */
+export const REPOP_WIRE_TYPE = 'osd.repop';
+
+/** True for the message types that may travel in a compact layout. */
+export function hasCompactLayout(type: string): boolean {
+  return type === OP_WIRE_TYPE || type === REPOP_WIRE_TYPE;
+}
 
 const SHAPE_REQUEST = 1;
 const SHAPE_REPLY = 2;
+const SHAPE_REPOP = 3;
+const SHAPE_REPOP_OK = 4;
+const STEP_CREATE = 1;
+const STEP_REMOVE = 2;
+const STEP_WRITE = 3;
+const STEP_ZERO = 4;
+const STEP_TRUNCATE = 5;
+const LOG_OPS = ['modify', 'delete', 'error'] as const;
 const OP_READ = 1;
 const OP_WRITE = 2;
 const OP_WRITEFULL = 3;
@@ -88,8 +110,10 @@ function stringFits(value: unknown): value is string {
  * caller then uses msgpack). `lift` is only called once the shape is known to fit, so a body
  * that falls back has lifted nothing.
  */
-export function encodeOpWire(isReply: boolean, body: unknown, lift: LiftBytes): Buffer | undefined {
-  return isReply ? encodeReply(body, lift) : encodeRequest(body, lift);
+export function encodeOpWire(type: string, isReply: boolean, body: unknown, lift: LiftBytes): Buffer | undefined {
+  if (type === OP_WIRE_TYPE) return isReply ? encodeReply(body, lift) : encodeRequest(body, lift);
+  if (type === REPOP_WIRE_TYPE) return isReply ? encodeRepopOk(body) : encodeRepop(body, lift);
+  return undefined;
 }
 
 function requestFits(body: unknown): body is {
@@ -232,6 +256,139 @@ function encodeReply(body: unknown, lift: LiftBytes): Buffer | undefined {
   return out;
 }
 
+type Repop = {
+  pool: number; ps: number; epoch: number;
+  key: { hash: number; namespace: string; oid: string; locator: string };
+  steps: Array<Record<string, unknown>>;
+  meta: { size: number; mtime: { sec: number; nsec: number }; userVersion: number } | undefined;
+  logEntry: { version: number; epoch: number; reqid: [number, number]; oid: string; namespace: string; locator: string; op: string; userVersion: number; ret: number };
+};
+
+function repopFits(body: unknown): body is Repop {
+  if (!isPlain(body) || !hasExactly(body, 7)) return false;
+  const { pool, ps, epoch, key, steps, meta, logEntry } = body;
+  if (!isU32(pool) || !isU32(ps) || !isU32(epoch)) return false;
+  if (!isPlain(key) || !hasExactly(key, 4) || !isU32(key['hash'])) return false;
+  if (!stringFits(key['namespace']) || !stringFits(key['oid']) || !stringFits(key['locator'])) return false;
+  if (!Array.isArray(steps) || steps.length > COUNT_MAX) return false;
+  for (const step of steps) {
+    if (!isPlain(step)) return false;
+    switch (step['t']) {
+      case 'create':
+      case 'remove':
+        if (!hasExactly(step, 1)) return false;
+        break;
+      case 'write':
+        if (!hasExactly(step, 3) || typeof step['offset'] !== 'number' || !isBytes(step['data'])) return false;
+        break;
+      case 'zero':
+        if (!hasExactly(step, 3) || typeof step['offset'] !== 'number' || typeof step['length'] !== 'number') return false;
+        break;
+      case 'truncate':
+        if (!hasExactly(step, 2) || typeof step['size'] !== 'number') return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  if (meta !== undefined) {
+    if (!isPlain(meta) || !hasExactly(meta, 3) || typeof meta['size'] !== 'number' || typeof meta['userVersion'] !== 'number') return false;
+    const mtime = meta['mtime'];
+    if (!isPlain(mtime) || !hasExactly(mtime, 2) || !isU32(mtime['sec']) || !isU32(mtime['nsec'])) return false;
+  }
+  if (!isPlain(logEntry) || !hasExactly(logEntry, 9)) return false;
+  const reqid = logEntry['reqid'];
+  return (
+    typeof logEntry['version'] === 'number' && isU32(logEntry['epoch']) &&
+    Array.isArray(reqid) && reqid.length === 2 && typeof reqid[0] === 'number' && typeof reqid[1] === 'number' &&
+    stringFits(logEntry['oid']) && stringFits(logEntry['namespace']) && stringFits(logEntry['locator']) &&
+    LOG_OPS.includes(logEntry['op'] as (typeof LOG_OPS)[number]) &&
+    typeof logEntry['userVersion'] === 'number' && isI32(logEntry['ret'])
+  );
+}
+
+function encodeRepop(body: unknown, lift: LiftBytes): Buffer | undefined {
+  if (!repopFits(body)) return undefined;
+  const { key, logEntry } = body;
+  const strings = [key.namespace, key.oid, key.locator, logEntry.oid, logEntry.namespace, logEntry.locator];
+  const lengths = strings.map((str) => Buffer.byteLength(str));
+  if (lengths.some((n) => n > STRING_MAX_BYTES)) return undefined;
+  let size_bytes = 1 + 4 * 4 + 2 + 1 + (body.meta === undefined ? 0 : 8 + 4 + 4 + 8) + 8 + 4 + 8 * 2 + 1 + 8 + 4;
+  for (const n of lengths) size_bytes += 4 + n;
+  const plan: Plan = { size_bytes, bytes: [] };
+  for (const step of body.steps) {
+    plan.size_bytes += 1;
+    if (step['t'] === 'write') {
+      plan.size_bytes += 8;
+      planBytes(plan, step['data'] as Buffer | GatheredBytes, lift);
+    } else if (step['t'] === 'zero') {
+      plan.size_bytes += 16;
+    } else if (step['t'] === 'truncate') {
+      plan.size_bytes += 8;
+    }
+  }
+  const out = Buffer.allocUnsafe(plan.size_bytes);
+  let at = out.writeUInt8(SHAPE_REPOP, 0);
+  at = out.writeUInt32BE(body.pool, at);
+  at = out.writeUInt32BE(body.ps, at);
+  at = out.writeUInt32BE(body.epoch, at);
+  at = out.writeUInt32BE(key.hash, at);
+  at = writeString(out, at, key.namespace, lengths[0] ?? 0);
+  at = writeString(out, at, key.oid, lengths[1] ?? 0);
+  at = writeString(out, at, key.locator, lengths[2] ?? 0);
+  at = out.writeUInt16BE(body.steps.length, at);
+  let next = 0;
+  for (const step of body.steps) {
+    switch (step['t']) {
+      case 'create':
+        at = out.writeUInt8(STEP_CREATE, at);
+        break;
+      case 'remove':
+        at = out.writeUInt8(STEP_REMOVE, at);
+        break;
+      case 'write':
+        at = out.writeUInt8(STEP_WRITE, at);
+        at = out.writeDoubleBE(step['offset'] as number, at);
+        at = writeBytes(out, at, plan.bytes[next++]);
+        break;
+      case 'zero':
+        at = out.writeUInt8(STEP_ZERO, at);
+        at = out.writeDoubleBE(step['offset'] as number, at);
+        at = out.writeDoubleBE(step['length'] as number, at);
+        break;
+      default:
+        at = out.writeUInt8(STEP_TRUNCATE, at);
+        at = out.writeDoubleBE(step['size'] as number, at);
+    }
+  }
+  if (body.meta === undefined) {
+    at = out.writeUInt8(0, at);
+  } else {
+    at = out.writeUInt8(1, at);
+    at = out.writeDoubleBE(body.meta.size, at);
+    at = out.writeUInt32BE(body.meta.mtime.sec, at);
+    at = out.writeUInt32BE(body.meta.mtime.nsec, at);
+    at = out.writeDoubleBE(body.meta.userVersion, at);
+  }
+  at = out.writeDoubleBE(logEntry.version, at);
+  at = out.writeUInt32BE(logEntry.epoch, at);
+  at = out.writeDoubleBE(logEntry.reqid[0], at);
+  at = out.writeDoubleBE(logEntry.reqid[1], at);
+  at = writeString(out, at, logEntry.oid, lengths[3] ?? 0);
+  at = writeString(out, at, logEntry.namespace, lengths[4] ?? 0);
+  at = writeString(out, at, logEntry.locator, lengths[5] ?? 0);
+  at = out.writeUInt8(LOG_OPS.indexOf(logEntry.op as (typeof LOG_OPS)[number]) + 1, at);
+  at = out.writeDoubleBE(logEntry.userVersion, at);
+  at = out.writeInt32BE(logEntry.ret, at);
+  invariant(at === out.length && next === plan.bytes.length, () => `op-wire repop wrote ${at} of ${out.length} bytes`);
+  return out;
+}
+
+function encodeRepopOk(body: unknown): Buffer | undefined {
+  if (!isPlain(body) || !hasExactly(body, 1) || body['ok'] !== true) return undefined;
+  return Buffer.from([SHAPE_REPOP_OK]);
+}
+
 function writeString(out: Buffer, at: number, value: string, byteLength: number): number {
   at = out.writeUInt32BE(byteLength, at);
   const written = byteLength === 0 ? 0 : out.write(value, at, byteLength, 'utf8');
@@ -310,6 +467,11 @@ export function decodeOpWire(meta: Buffer, segments: readonly Buffer[]): { type:
   const shape = r.u8();
   if (shape === SHAPE_REQUEST) return { type: OP_WIRE_TYPE, body: readRequest(r) };
   if (shape === SHAPE_REPLY) return { type: OP_WIRE_TYPE, body: readReply(r) };
+  if (shape === SHAPE_REPOP) return { type: REPOP_WIRE_TYPE, body: readRepop(r) };
+  if (shape === SHAPE_REPOP_OK) {
+    r.end();
+    return { type: REPOP_WIRE_TYPE, body: { ok: true } };
+  }
   throw new OpWireError(`compact shape ${shape}`);
 }
 
@@ -354,4 +516,37 @@ function readReply(r: Reader): unknown {
   }
   r.end();
   return retryEpoch === undefined ? { ret, version, results } : { ret, version, results, retryEpoch };
+}
+
+function readRepop(r: Reader): unknown {
+  const pool = r.u32();
+  const ps = r.u32();
+  const epoch = r.u32();
+  const key = { hash: r.u32(), namespace: r.str(), oid: r.str(), locator: r.str() };
+  const count = r.u16();
+  const steps: unknown[] = [];
+  // Bounded by the u16 count; each step consumes at least one byte or throws.
+  for (let i = 0; i < count; i++) {
+    const code = r.u8();
+    if (code === STEP_CREATE) steps.push({ t: 'create' });
+    else if (code === STEP_REMOVE) steps.push({ t: 'remove' });
+    else if (code === STEP_WRITE) steps.push({ t: 'write', offset: r.f64(), data: r.bytes() });
+    else if (code === STEP_ZERO) steps.push({ t: 'zero', offset: r.f64(), length: r.f64() });
+    else if (code === STEP_TRUNCATE) steps.push({ t: 'truncate', size: r.f64() });
+    else throw new OpWireError(`step code ${code}`);
+  }
+  const hasMeta = r.u8();
+  if (hasMeta > 1) throw new OpWireError(`meta flag ${hasMeta}`);
+  const meta = hasMeta === 1 ? { size: r.f64(), mtime: { sec: r.u32(), nsec: r.u32() }, userVersion: r.f64() } : undefined;
+  const version = r.f64();
+  const entryEpoch = r.u32();
+  const reqid: [number, number] = [r.f64(), r.f64()];
+  const oid = r.str();
+  const namespace = r.str();
+  const locator = r.str();
+  const op = LOG_OPS[r.u8() - 1];
+  if (op === undefined) throw new OpWireError('log entry op');
+  const logEntry = { version, epoch: entryEpoch, reqid, oid, namespace, locator, op, userVersion: r.f64(), ret: r.i32() };
+  r.end();
+  return { pool, ps, epoch, key, steps, meta, logEntry };
 }

@@ -1,7 +1,7 @@
 // Wire protocol: the message types and body shapes exchanged between clients, monitors and OSDs.
 // The messenger (src/msg) frames them; this file is the contract each side codes against.
 
-import { OP_WIRE_TYPE } from '../codec/op-wire.js';
+import { OP_WIRE_TYPE, REPOP_WIRE_TYPE } from '../codec/op-wire.js';
 import type { OsdMap } from '../mon/maps/osdmap.js';
 import type { ClassMap } from '../mon/maps/classmap.js';
 import type { SubOp, SubOpResult, Timespec, TxnStep, ObjectMeta } from '../osd/ops/types.js';
@@ -25,7 +25,8 @@ export const MSG = {
   OSD_OP: OP_WIRE_TYPE,
   OSD_PGLS: 'osd.pgls',
   // OSD → OSD
-  OSD_REPOP: 'osd.repop',
+  /** Its data-only changes travel in a compact layout (src/codec/op-wire.ts). */
+  OSD_REPOP: REPOP_WIRE_TYPE,
   /** Peering: a primary asks for a copy's info and log (reply OsdPgInfoReply). */
   OSD_PG_QUERY: 'osd.pg_query',
   /** Peering: the primary tells a member to adopt the authoritative log and go active. */
