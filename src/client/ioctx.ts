@@ -204,8 +204,10 @@ export class IoCtx {
    * Reads up to `buffer.length` bytes at `offset` into `buffer` and resolves to the number of
    * bytes read (fewer at the end of the object), like librados' rados_read(). A big read is
    * received straight from the socket into `buffer`: no allocation and no copy per read, so a
-   * caller that reuses its buffers reads at the speed of the network. ERANGE if the OSD returned
-   * more than fits (as rados_read does for a zero-length buffer and a non-empty object).
+   * caller that reuses its buffers reads at the speed of the network. The buffer is the
+   * connection's until the call settles (one call per buffer at a time); once it has settled,
+   * even by an abort, nothing writes to it again. ERANGE if the OSD returned more than fits (as
+   * rados_read does for a zero-length buffer and a non-empty object).
    */
   async readInto(oid: string, buffer: Buffer, opts: { offset?: number } & OpOptions = {}): Promise<number> {
     if (buffer.length > MAX_READ_LEN) throw RadosError.from('EDOM', `read ${oid}`);

@@ -435,7 +435,8 @@ describe('frame decoder receiving into a requester buffer', () => {
     let offset = 0;
     while (offset < stream.length) {
       if (offset >= half && offset - 65_536 < half) {
-        decoder.detachRx(rx);
+        assert.equal(decoder.detachRx(rx), true, 'the next read may have been aimed at the buffer');
+        assert.equal(decoder.detachRx(rx), false, 'detached once');
         rx.fill(0x11); // the caller reuses its buffer at once
       }
       const target = decoder.readTarget();
@@ -449,5 +450,20 @@ describe('frame decoder receiving into a requester buffer', () => {
     assert.ok(data.equals(payload), 'the bytes before and after the detach are all there');
     assert.ok(data.buffer !== rx.buffer, 'the rest of the reply went to a buffer of its own');
     assert.ok(rx.every((b) => b === 0x11), 'nothing was written into the detached buffer');
+  });
+
+  test('a buffer detached before its payload started arriving was never a read target', () => {
+    const payload = patterned(200_000, 14);
+    const stream = Buffer.concat(encodeMessage(FrameKind.reply, 4, 'read', { data: payload }));
+    const rx = Buffer.alloc(payload.length, 0xee);
+    const decoder = rxFor(new Map([[4, rx]]));
+    decoder.readTarget();
+    // The header and the first bytes of the metadata: the frame is started, its payload not yet.
+    assert.deepEqual(decoder.push(Buffer.from(stream.subarray(0, 40))), []);
+    assert.ok(decoder.readTarget().buffer !== rx.buffer, 'the next read completes the metadata first');
+    assert.equal(decoder.detachRx(rx), false);
+    const { frames } = decodeInPlace(stream.subarray(40), [65_536], decoder);
+    assert.ok((frames[0]!.body as { data: Buffer }).data.equals(payload));
+    assert.ok(rx.every((b) => b === 0xee));
   });
 });

@@ -393,17 +393,21 @@ export class FrameDecoder {
 
   /**
    * The requester no longer owns `buffer` (its request was settled without this reply): if a
-   * frame is being received into it, the rest goes into a buffer of the decoder's own, so the
-   * caller may reuse it at once.
+   * frame is being received into it, the rest goes into a buffer of the decoder's own. Returns
+   * true when the payload had started arriving there: the socket's next read may then already
+   * be aimed at `buffer` (a transport asks readTarget() right after each read, for the next one),
+   * and only closing the socket stops it, which is the caller's job.
    */
-  detachRx(buffer: Buffer): void {
+  detachRx(buffer: Buffer): boolean {
     const big = this.big;
-    if (big === null || big.rx !== buffer || big.tail === null) return;
+    if (big === null || big.rx !== buffer || big.tail === null) return false;
+    const aimed = big.filled >= big.front.length;
     const own = Buffer.allocUnsafeSlow(big.tail.length);
     const tailFilled = Math.max(0, big.filled - big.front.length);
     big.tail.copy(own, 0, 0, tailFilled);
     big.tail = own;
     big.rx = null;
+    return aimed;
   }
 
   /**

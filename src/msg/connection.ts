@@ -287,11 +287,9 @@ export class MessengerConnection implements Connection {
     if (previous === 'done') return;
     request.state = 'done';
     request.chunks = null;
-    if (request.rxBuffer !== null) {
-      // Settled without its reply (or by it, when this is a no-op): the buffer is the caller's again.
-      this.decoder?.detachRx(request.rxBuffer);
-      request.rxBuffer = null;
-    }
+    // Settled without its reply (or by it, when this is a no-op): the buffer is the caller's again.
+    const readAimedAtRx = request.rxBuffer !== null && this.decoder?.detachRx(request.rxBuffer) === true;
+    request.rxBuffer = null;
     request.timer?.cancel();
     request.timer = null;
     if (request.signal !== null && request.onAbort !== null) request.signal.removeEventListener('abort', request.onAbort);
@@ -305,9 +303,24 @@ export class MessengerConnection implements Connection {
       invariant(this.pending.size > 0 || this.inflightBytes === 0, 'in-flight bytes without requests');
       if (previous === 'queued') this.outbox = this.outbox.filter((entry) => !('request' in entry) || entry.request !== request);
     }
+    if (readAimedAtRx) {
+      // The caller gets its buffer back while the socket's next read may still land in it.
+      this.abandonLink(`${request.type} tid ${request.tid} ended while its reply was arriving in the caller's buffer`);
+    }
     if (error !== null) request.reject(error);
     else request.resolve(value);
     if (previous !== 'waiting') this.pump();
+  }
+
+  /** Ends the current link at once, as if it had dropped: requests sent on it fail ENOTCONN. */
+  private abandonLink(why: string): void {
+    const socket = this.socket;
+    if (socket === null) return;
+    this.opts.log('debug', `closing link to ${this.peer}: ${why}`);
+    const gen = this.socketGen;
+    this.onLinkDown(gen, new Error(why));
+    if (this.socketGen === gen) this.socketGen++; // the destroyed socket's own close event is stale
+    socket.destroy();
   }
 
   private error(name: 'ENOTCONN' | 'ECANCELED' | 'ETIMEDOUT' | 'ECONNREFUSED', type: string, why: string): RadosError {

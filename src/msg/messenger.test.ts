@@ -1,8 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { RadosError } from '../core/errors.js';
-import { FrameKind, encodeMessage } from '../codec/frame.js';
-import { tcpTransport } from '../io/tcp.js';
+import { FrameDecoder, FrameKind, encodeMessage } from '../codec/frame.js';
+import { tcpTransport, type StreamSocket, type StreamSocketEvents, type StreamTransport } from '../io/tcp.js';
 import { connect, listen, type Connection, type Listener, type LogLevel, type MessageHandler } from './messenger.js';
 
 const HOST = '127.0.0.1';
@@ -499,5 +499,114 @@ describe('messenger backpressure', () => {
       a.close();
       b.close();
     }, { maxInflightRecvBytes: 64 * 1024 });
+  });
+});
+
+/**
+ * One outgoing socket whose reads the test performs: `read(bytes)` lands them where the
+ * connection's decoder asked (readTarget), as Node's onread does, and the next target is asked
+ * right after, so it is "armed" the way a real socket's next read is.
+ */
+function scriptedTransport(): { transport: StreamTransport; socket: () => { events: StreamSocketEvents; sent: Buffer[]; destroyed: boolean; armed: Buffer | undefined; read(bytes: Buffer): void } } {
+  let current: ReturnType<ReturnType<typeof scriptedTransport>['socket']> | undefined;
+  const transport: StreamTransport = {
+    listen: () => Promise.reject(new Error('no listening here')),
+    connect: (_host, _port, events) => {
+      const state = {
+        events,
+        sent: [] as Buffer[],
+        destroyed: false,
+        armed: undefined as Buffer | undefined,
+        read(bytes: Buffer): void {
+          assert.ok(!state.destroyed, 'no reads after destroy');
+          const target = state.armed ?? Buffer.allocUnsafe(bytes.length);
+          const n = Math.min(target.length, bytes.length);
+          bytes.copy(target, 0, 0, n);
+          events.onData(target.subarray(0, n));
+          state.armed = state.destroyed ? undefined : events.readTarget?.();
+          if (n < bytes.length) state.read(bytes.subarray(n));
+        },
+      };
+      const socket: StreamSocket = {
+        remote: 'scripted:1',
+        queued_bytes: 0,
+        write: (chunks, done) => {
+          state.sent.push(Buffer.concat(chunks));
+          done?.();
+        },
+        pause: () => undefined,
+        resume: () => undefined,
+        destroy: () => {
+          if (state.destroyed) return;
+          state.destroyed = true;
+          state.armed = undefined;
+          queueMicrotask(() => events.onClose(undefined));
+        },
+      };
+      current = state;
+      queueMicrotask(() => {
+        events.onConnect();
+        state.armed = events.readTarget?.();
+      });
+      return socket;
+    },
+    startTimer: (delay_ms, fn) => {
+      const t = setTimeout(fn, delay_ms);
+      return { cancel: () => clearTimeout(t) };
+    },
+  };
+  return { transport, socket: () => { assert.ok(current); return current; } };
+}
+
+describe('replies into a caller\'s buffer, over a scripted socket', () => {
+  async function start(): Promise<{ conn: Connection; sock: ReturnType<ReturnType<typeof scriptedTransport>['socket']>; replyTo: (i: number) => Buffer }> {
+    const scripted = scriptedTransport();
+    const conn = connect({ host: 'scripted', port: 1, reconnect: false, transport: scripted.transport });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const sock = scripted.socket();
+    const replyTo = (i: number): Buffer => {
+      const [frame] = new FrameDecoder().push(sock.sent[i]!);
+      return Buffer.concat(encodeMessage(FrameKind.reply, frame!.tid, frame!.type, { data: PAYLOAD }));
+    };
+    return { conn, sock, replyTo };
+  }
+  const PAYLOAD = Buffer.alloc(1024 * 1024, 0x5a);
+
+  test('aborting while the payload arrives in the caller\'s buffer closes the link before the caller gets the buffer back', TEST_TIMEOUT, async () => {
+    const { conn, sock, replyTo } = await start();
+    const rx = Buffer.alloc(PAYLOAD.length, 0xee);
+    const controller = new AbortController();
+    const reading = conn.request('read', {}, { signal: controller.signal, rxBuffer: rx });
+    const other = conn.request('other', {});
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const reply = replyTo(0);
+    sock.read(reply.subarray(0, 300_000));
+    assert.ok(sock.armed !== undefined && sock.armed.buffer === rx.buffer, 'the next read is aimed at the caller\'s buffer');
+    controller.abort();
+    assert.equal(sock.destroyed, true, 'the socket is closed before the abort is reported');
+    await expectErrno(reading, 'ECANCELED');
+    await expectErrno(other, 'ENOTCONN'); // sent on the abandoned link; the objecter resends such ops
+    assert.ok(rx.subarray(300_000).every((b) => b === 0xee));
+    assert.equal(conn.closed, true);
+  });
+
+  test('aborting before the payload started arriving keeps the link, and the reply is dropped', TEST_TIMEOUT, async () => {
+    const { conn, sock, replyTo } = await start();
+    const rx = Buffer.alloc(PAYLOAD.length, 0xee);
+    const controller = new AbortController();
+    const reading = conn.request('read', {}, { signal: controller.signal, rxBuffer: rx });
+    const other = conn.request('other', {});
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const reply = replyTo(0);
+    sock.read(reply.subarray(0, 32)); // the header and a little metadata
+    controller.abort();
+    await expectErrno(reading, 'ECANCELED');
+    assert.equal(sock.destroyed, false);
+    sock.read(reply.subarray(32));
+    assert.ok(rx.every((b) => b === 0xee), 'the dropped reply went to a buffer of the connection');
+    const [frame] = new FrameDecoder().push(sock.sent[1]!);
+    sock.read(Buffer.concat(encodeMessage(FrameKind.reply, frame!.tid, 'other', 'fine')));
+    assert.equal(await other, 'fine');
+    conn.close();
   });
 });
