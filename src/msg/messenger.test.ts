@@ -571,15 +571,19 @@ describe('replies into a caller\'s buffer, over a scripted socket', () => {
     return { conn, sock, replyTo };
   }
   const PAYLOAD = Buffer.alloc(1024 * 1024, 0x5a);
-
-  test('aborting while the payload arrives in the caller\'s buffer closes the link before the caller gets the buffer back', TEST_TIMEOUT, async () => {
+  /** A 'read' posting a buffer, cancellable, and an 'other' request behind it, both sent. */
+  async function startRead() {
     const { conn, sock, replyTo } = await start();
     const rx = Buffer.alloc(PAYLOAD.length, 0xee);
     const controller = new AbortController();
     const reading = conn.request('read', {}, { signal: controller.signal, rxBuffer: rx });
     const other = conn.request('other', {});
     await new Promise<void>((resolve) => setImmediate(resolve));
-    const reply = replyTo(0);
+    return { conn, sock, rx, controller, reading, other, reply: replyTo(0) };
+  }
+
+  test('aborting while the payload arrives in the caller\'s buffer closes the link before the caller gets the buffer back', TEST_TIMEOUT, async () => {
+    const { conn, sock, rx, controller, reading, other, reply } = await startRead();
     sock.read(reply.subarray(0, 300_000));
     assert.ok(sock.armed !== undefined && sock.armed.buffer === rx.buffer, 'the next read is aimed at the caller\'s buffer');
     controller.abort();
@@ -591,13 +595,7 @@ describe('replies into a caller\'s buffer, over a scripted socket', () => {
   });
 
   test('aborting before the payload started arriving keeps the link, and the reply is dropped', TEST_TIMEOUT, async () => {
-    const { conn, sock, replyTo } = await start();
-    const rx = Buffer.alloc(PAYLOAD.length, 0xee);
-    const controller = new AbortController();
-    const reading = conn.request('read', {}, { signal: controller.signal, rxBuffer: rx });
-    const other = conn.request('other', {});
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    const reply = replyTo(0);
+    const { conn, sock, rx, controller, reading, other, reply } = await startRead();
     sock.read(reply.subarray(0, 32)); // the header and a little metadata
     controller.abort();
     await expectErrno(reading, 'ECANCELED');
