@@ -180,7 +180,7 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
 
   const worker = async (): Promise<void> => {
     // Each slot reads into a buffer of its own, reused op after op, as Ceph's bench keeps one
-    // bufferlist per slot: the data lands there straight from the socket.
+    // bufferlist per slot: a big read's data lands there straight from the socket.
     const into = opts.mode === 'write' ? undefined : Buffer.allocUnsafeSlow(opSize);
     while (failed === undefined && now() < deadline && started < totalOps) {
       const n = started++;

@@ -172,9 +172,10 @@ export function spawnDaemon(confPath: string, kind: 'mon' | 'osd', id: string): 
  * 3–5%; at 8 MiB the reads were within noise of 16 MiB (21.2k/22.4k vs 22.2k IOPS).
  * A heap growing factor of 2: V8 lets the old generation reach up to 4× what survived the last
  * full collection before the next one, and at 26k reads/s enough short-lived objects outlive
- * two scavenges to take an OSD's heap from ~30 to ~100 MiB between collections (--trace-gc). With 2×, the busiest OSD's peak in 15 s 4 KiB write and read
- * phases after the 4 MiB ones fell from 150–186 to 125–146 MiB, for 2–6% of the 4 KiB IOPS
- * (two pairs of runs; about the run-to-run noise).
+ * two scavenges to take an OSD's heap from ~30 to ~100 MiB between collections (--trace-gc).
+ * With 2×, the busiest OSD's peak in 15 s 4 KiB write and read phases after the 4 MiB ones
+ * fell from 150–186 to 125–146 MiB, for 2–6% of the 4 KiB IOPS (two pairs of runs; about the
+ * run-to-run noise).
  */
 export const DAEMON_NODE_ARGS: readonly string[] = ['--max-semi-space-size=8', '--heap-growing-percent=100'];
 
