@@ -13,7 +13,7 @@ import { Packr, Unpackr, addExtension, clearSource } from 'msgpackr';
 import { ERRNO, RadosError } from '../core/errors.js';
 import { invariant } from '../core/assert.js';
 import { GatheredBytes } from './gathered-bytes.js';
-import { decodeOpWire, encodeOpWire, hasCompactLayout } from './op-wire.js';
+import { decodeOpWire, encodeOpWire, hasCompactLayout, isPlainObject } from './op-wire.js';
 
 export { GatheredBytes };
 
@@ -141,11 +141,6 @@ const unpackr = new Unpackr({ useRecords: false });
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
-function isPlainObject(value: object): value is Record<string, unknown> {
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
 /**
  * Copy-on-write walk: returns `value` itself when nothing under it was lifted, so bodies without
  * big Buffers cost one traversal and no allocation.
@@ -157,19 +152,13 @@ function liftSegments(value: unknown, segments: Array<Buffer | GatheredBytes>, m
   }
   if (value instanceof GatheredBytes) {
     // Too small for a segment, or out of segment slots: joined, they travel like any Buffer.
-    if (value.length < SEGMENT_MIN_BYTES || segments.length >= maxSegments) {
-      const joined = Buffer.concat(value.parts, value.length);
-      value.release?.();
-      return joined;
-    }
-    if (value.release !== undefined) releases.push(value.release);
-    segments.push(value);
-    return new SegmentRef(segments.length - 1);
+    const index = liftPayload(value, segments, maxSegments, releases);
+    return index === undefined ? value.join() : new SegmentRef(index);
   }
   if (value instanceof Uint8Array) {
-    if (value.byteLength < SEGMENT_MIN_BYTES || segments.length >= maxSegments) return value;
-    segments.push(Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength));
-    return new SegmentRef(segments.length - 1);
+    const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    const index = liftPayload(bytes, segments, maxSegments, releases);
+    return index === undefined ? value : new SegmentRef(index);
   }
   if (Array.isArray(value)) {
     let copy: unknown[] | null = null;
@@ -203,7 +192,7 @@ function liftSegments(value: unknown, segments: Array<Buffer | GatheredBytes>, m
   return value; // Dates, Sets, bigint boxes...: msgpackr's own encodings, never lifted
 }
 
-/** One payload of a compact body: its segment index, or undefined to carry it inline. */
+/** One payload: its segment index, or undefined when it is to travel inside the metadata. */
 function liftPayload(value: Buffer | GatheredBytes, segments: Array<Buffer | GatheredBytes>, maxSegments: number, releases: Array<() => void>): number | undefined {
   if (value.length < SEGMENT_MIN_BYTES || segments.length >= maxSegments) return undefined;
   if (value instanceof GatheredBytes && value.release !== undefined) releases.push(value.release);
@@ -668,31 +657,35 @@ export class FrameDecoder {
     }
     invariant(offset === raw.length, 'segments fill the frame');
 
-    const metaBytes = raw.subarray(header.headerBytes, header.headerBytes + header.metaBytes);
-    if ((header.flags & FRAME_FLAG_COMPACT) !== 0) {
-      let compact: { type: string; body: unknown };
-      try {
-        compact = decodeOpWire(metaBytes, segments);
-      } catch (error) {
-        throw new FrameError('meta', error instanceof Error ? error.message : String(error), { cause: error });
-      }
-      return { kind: header.kind, flags: header.flags, tid: header.tid, type: compact.type, body: compact.body, raw, size_bytes: header.frameBytes };
-    }
-    let decoded: unknown;
-    const previous = unpackingSegments;
-    unpackingSegments = segments;
-    try {
-      decoded = unpackr.unpack(metaBytes);
-    } catch (error) {
-      clearSource(); // msgpackr keeps the failed input referenced otherwise, pinning the frame
-      if (error instanceof FrameError) throw error;
-      throw new FrameError('meta', error instanceof Error ? error.message : String(error), { cause: error });
-    } finally {
-      unpackingSegments = previous;
-    }
-    if (!Array.isArray(decoded) || decoded.length !== 2 || typeof decoded[0] !== 'string') {
-      throw new FrameError('meta', 'metadata is not [type, body]');
-    }
-    return { kind: header.kind, flags: header.flags, tid: header.tid, type: decoded[0], body: decoded[1] as unknown, raw, size_bytes: header.frameBytes };
+    const meta = raw.subarray(header.headerBytes, header.headerBytes + header.metaBytes);
+    const { type, body } = (header.flags & FRAME_FLAG_COMPACT) !== 0 ? decodeCompactMeta(meta, segments) : decodeMsgpackMeta(meta, segments);
+    return { kind: header.kind, flags: header.flags, tid: header.tid, type, body, raw, size_bytes: header.frameBytes };
   }
+}
+
+function decodeCompactMeta(meta: Buffer, segments: readonly Buffer[]): { type: string; body: unknown } {
+  try {
+    return decodeOpWire(meta, segments);
+  } catch (error) {
+    throw new FrameError('meta', error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
+function decodeMsgpackMeta(meta: Buffer, segments: readonly Buffer[]): { type: string; body: unknown } {
+  let decoded: unknown;
+  const previous = unpackingSegments;
+  unpackingSegments = segments;
+  try {
+    decoded = unpackr.unpack(meta);
+  } catch (error) {
+    clearSource(); // msgpackr keeps the failed input referenced otherwise, pinning the frame
+    if (error instanceof FrameError) throw error;
+    throw new FrameError('meta', error instanceof Error ? error.message : String(error), { cause: error });
+  } finally {
+    unpackingSegments = previous;
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 2 || typeof decoded[0] !== 'string') {
+    throw new FrameError('meta', 'metadata is not [type, body]');
+  }
+  return { type: decoded[0], body: decoded[1] as unknown };
 }

@@ -18,4 +18,11 @@ export class GatheredBytes {
     for (const part of parts) length += part.length;
     this.length = length;
   }
+
+  /** The bytes as one new Buffer, for when they are not sent by reference: the parts are released. */
+  join(): Buffer {
+    const joined = Buffer.concat(this.parts, this.length);
+    this.release?.();
+    return joined;
+  }
 }

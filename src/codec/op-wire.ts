@@ -59,7 +59,8 @@ export class OpWireError extends Error {
   override readonly name = 'OpWireError';
 }
 
-function isPlain(value: unknown): value is Record<string, unknown> {
+/** A plain object (an object literal or Object.create(null)), not a class instance, Map or Buffer. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
@@ -95,8 +96,7 @@ function planBytes(plan: Plan, value: Buffer | GatheredBytes, lift: LiftBytes): 
     plan.size_bytes += 1 + 2;
     return;
   }
-  const inline = value instanceof GatheredBytes ? Buffer.concat(value.parts, value.length) : value;
-  if (value instanceof GatheredBytes) value.release?.();
+  const inline = value instanceof GatheredBytes ? value.join() : value;
   plan.bytes.push(inline);
   plan.size_bytes += 1 + 4 + inline.length;
 }
@@ -120,15 +120,15 @@ function requestFits(body: unknown): body is {
   pool: number; namespace: string; oid: string; locator: string; ops: unknown[]; flags: number;
   mtime: { sec: number; nsec: number }; epoch: number; reqid: [number, number];
 } {
-  if (!isPlain(body) || !hasExactly(body, 9)) return false;
+  if (!isPlainObject(body) || !hasExactly(body, 9)) return false;
   const { pool, namespace, oid, locator, ops, flags, mtime, epoch, reqid } = body;
   if (!isU32(pool) || !isU32(flags) || !isU32(epoch)) return false;
   if (!stringFits(namespace) || !stringFits(oid) || !stringFits(locator)) return false;
-  if (!isPlain(mtime) || !hasExactly(mtime, 2) || !isU32(mtime['sec']) || !isU32(mtime['nsec'])) return false;
+  if (!isPlainObject(mtime) || !hasExactly(mtime, 2) || !isU32(mtime['sec']) || !isU32(mtime['nsec'])) return false;
   if (!Array.isArray(reqid) || reqid.length !== 2 || typeof reqid[0] !== 'number' || typeof reqid[1] !== 'number') return false;
   if (!Array.isArray(ops) || ops.length > COUNT_MAX) return false;
   for (const op of ops) {
-    if (!isPlain(op)) return false;
+    if (!isPlainObject(op)) return false;
     switch (op['op']) {
       case 'read':
         if (!hasExactly(op, 3) || typeof op['offset'] !== 'number' || typeof op['length'] !== 'number') return false;
@@ -206,19 +206,19 @@ function writeRequest(
 }
 
 function replyFits(body: unknown): body is { ret: number; version: number; results: Array<Record<string, unknown>>; retryEpoch?: number } {
-  if (!isPlain(body)) return false;
+  if (!isPlainObject(body)) return false;
   const { ret, version, results, retryEpoch } = body;
   if (!hasExactly(body, retryEpoch === undefined ? 3 : 4)) return false;
   if (!isI32(ret) || typeof version !== 'number' || (retryEpoch !== undefined && !isU32(retryEpoch))) return false;
   if (!Array.isArray(results) || results.length > COUNT_MAX) return false;
   for (const result of results) {
-    if (!isPlain(result) || !isI32(result['ret'])) return false;
+    if (!isPlainObject(result) || !isI32(result['ret'])) return false;
     const out = result['out'];
     if (out === undefined) {
       if (!hasExactly(result, 1)) return false;
       continue;
     }
-    if (!hasExactly(result, 2) || !isPlain(out) || !hasExactly(out, 2) || out['kind'] !== 'data' || !isBytes(out['data'])) return false;
+    if (!hasExactly(result, 2) || !isPlainObject(out) || !hasExactly(out, 2) || out['kind'] !== 'data' || !isBytes(out['data'])) return false;
   }
   return true;
 }
@@ -265,14 +265,14 @@ type Repop = {
 };
 
 function repopFits(body: unknown): body is Repop {
-  if (!isPlain(body) || !hasExactly(body, 7)) return false;
+  if (!isPlainObject(body) || !hasExactly(body, 7)) return false;
   const { pool, ps, epoch, key, steps, meta, logEntry } = body;
   if (!isU32(pool) || !isU32(ps) || !isU32(epoch)) return false;
-  if (!isPlain(key) || !hasExactly(key, 4) || !isU32(key['hash'])) return false;
+  if (!isPlainObject(key) || !hasExactly(key, 4) || !isU32(key['hash'])) return false;
   if (!stringFits(key['namespace']) || !stringFits(key['oid']) || !stringFits(key['locator'])) return false;
   if (!Array.isArray(steps) || steps.length > COUNT_MAX) return false;
   for (const step of steps) {
-    if (!isPlain(step)) return false;
+    if (!isPlainObject(step)) return false;
     switch (step['t']) {
       case 'create':
       case 'remove':
@@ -292,11 +292,11 @@ function repopFits(body: unknown): body is Repop {
     }
   }
   if (meta !== undefined) {
-    if (!isPlain(meta) || !hasExactly(meta, 3) || typeof meta['size'] !== 'number' || typeof meta['userVersion'] !== 'number') return false;
+    if (!isPlainObject(meta) || !hasExactly(meta, 3) || typeof meta['size'] !== 'number' || typeof meta['userVersion'] !== 'number') return false;
     const mtime = meta['mtime'];
-    if (!isPlain(mtime) || !hasExactly(mtime, 2) || !isU32(mtime['sec']) || !isU32(mtime['nsec'])) return false;
+    if (!isPlainObject(mtime) || !hasExactly(mtime, 2) || !isU32(mtime['sec']) || !isU32(mtime['nsec'])) return false;
   }
-  if (!isPlain(logEntry) || !hasExactly(logEntry, 9)) return false;
+  if (!isPlainObject(logEntry) || !hasExactly(logEntry, 9)) return false;
   const reqid = logEntry['reqid'];
   return (
     typeof logEntry['version'] === 'number' && isU32(logEntry['epoch']) &&
@@ -385,7 +385,7 @@ function encodeRepop(body: unknown, lift: LiftBytes): Buffer | undefined {
 }
 
 function encodeRepopOk(body: unknown): Buffer | undefined {
-  if (!isPlain(body) || !hasExactly(body, 1) || body['ok'] !== true) return undefined;
+  if (!isPlainObject(body) || !hasExactly(body, 1) || body['ok'] !== true) return undefined;
   return Buffer.from([SHAPE_REPOP_OK]);
 }
 
