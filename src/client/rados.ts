@@ -7,6 +7,7 @@ import { readTextIfExists } from '../io/files.js';
 import { realClock, timeoutSignal, type Clock } from '../io/clock.js';
 import type { StreamTransport } from '../io/tcp.js';
 import type { OsdMap } from '../mon/maps/osdmap.js';
+import { applyOsdMapIncremental, isOsdMapIncremental } from '../mon/maps/osdmap-incremental.js';
 import { MSG, type MonCommandReply, type MonHelloReply, type OsdMapMessage } from '../proto/messages.js';
 import { Objecter } from './objecter.js';
 import { IoCtx } from './ioctx.js';
@@ -48,6 +49,7 @@ export function defaultConfPath(): string {
 
 export class Rados {
   private map!: OsdMap;
+  private fetchingFullMap = false;
   private globalId = 0;
   private readonly mapWaiters = new Set<{ epoch: number; resolve: () => void }>();
   private objecterInstance!: Objecter;
@@ -93,7 +95,7 @@ export class Rados {
           void rados?.handshake(conn).then(ready, failed);
         },
         onMessage: (type, body) => {
-          if (type === MSG.OSDMAP) rados?.handleMap((body as OsdMapMessage).map);
+          if (type === MSG.OSDMAP) rados?.handleMapMessage(body as OsdMapMessage);
         },
       },
     });
@@ -143,6 +145,29 @@ export class Rados {
       this.handshaking = undefined;
     });
     return this.handshaking;
+  }
+
+  /**
+   * A published epoch. An incremental applies to the map of the epoch just before it; with a gap
+   * (an epoch missed, or no map yet) the full map comes from the monitor instead.
+   */
+  private handleMapMessage(msg: OsdMapMessage): void {
+    if (msg.map !== undefined) return this.handleMap(msg.map);
+    const current = this.map as OsdMap | undefined;
+    if (isOsdMapIncremental(msg.inc)) {
+      if (current !== undefined && msg.inc.epoch <= current.epoch) return;
+      if (current !== undefined && msg.inc.epoch === current.epoch + 1 && msg.inc.fsid === current.fsid) {
+        return this.handleMap(applyOsdMapIncremental(current, msg.inc));
+      }
+    }
+    // One fetch at a time: the incrementals that arrive meanwhile are older than its answer.
+    if (this.fetchingFullMap) return;
+    this.fetchingFullMap = true;
+    this.refreshMap()
+      .catch(() => undefined)
+      .finally(() => {
+        this.fetchingFullMap = false;
+      });
   }
 
   private handleMap(map: OsdMap): void {

@@ -34,7 +34,9 @@ import {
   type OsdBoot,
   type OsdPgStats,
   type OsdFailureReport,
+  type OsdMapMessage,
 } from '../proto/messages.js';
+import { diffOsdMap } from './maps/osdmap-incremental.js';
 import { mapPg, pgIdString, poolById, type PoolInfo } from './maps/osdmap.js';
 import {
   crushAddBucket,
@@ -77,6 +79,8 @@ export class Monitor {
   private store!: MonMapStore;
   private server!: Awaited<ReturnType<typeof listen>>;
   private readonly subscribers = new Set<Connection>();
+  /** The map last published, the base of the next incremental. */
+  private published: OsdMap | undefined;
   private readonly reports = new Map<number, OsdPgStats>();
   /** Per OSD: its recovered-object counter at its previous report, and the rate since then. */
   private readonly recoveryRates = new Map<number, { count: number; at_ms: number; perSec: number }>();
@@ -176,8 +180,13 @@ export class Monitor {
   }
 
   private publish(): void {
-    // One body object for every subscriber: the messenger encodes it once.
-    const body = { map: this.map };
+    // One body object for every subscriber: the messenger encodes it once. Normally that body is
+    // the incremental from the epoch published before (what changed); a subscriber that missed
+    // an epoch asks for the full map.
+    const prev = this.published;
+    this.published = this.map;
+    const inc = prev !== undefined && prev.epoch + 1 === this.map.epoch ? diffOsdMap(prev, this.map) : undefined;
+    const body: OsdMapMessage = inc !== undefined ? { inc } : { map: this.map };
     for (const conn of this.subscribers) {
       if (conn.closed) this.subscribers.delete(conn);
       else conn.send(MSG.OSDMAP, body);

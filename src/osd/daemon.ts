@@ -14,6 +14,7 @@ import type { Clock, Timer } from '../io/clock.js';
 import type { StreamTransport } from '../io/tcp.js';
 import { diskUsage } from '../io/files.js';
 import { locateObject, mapPg, osdById, poolById, type OsdMap } from '../mon/maps/osdmap.js';
+import { applyOsdMapIncremental, isOsdMapIncremental } from '../mon/maps/osdmap-incremental.js';
 import { objectToPg } from '../placement/index.js';
 import {
   MSG,
@@ -92,6 +93,8 @@ const STALE_INTERVAL = 'ERESTART';
 
 export class Osd {
   private map: OsdMap | undefined;
+  /** A full map requested after an incremental that did not apply (a missed epoch). */
+  private fetchingFullMap = false;
   private mon!: Connection;
   private server!: Awaited<ReturnType<typeof listen>>;
   private readonly peers = new Map<number, { addr: string; conn: Connection }>();
@@ -186,7 +189,7 @@ export class Osd {
           void this.bootWithMonitor(conn, addr).then(bootedResolve, (err: unknown) => log.error(`boot failed: ${String(err)}`));
         },
         onMessage: (type, body) => {
-          if (type === MSG.OSDMAP) this.handleMap((body as OsdMapMessage).map);
+          if (type === MSG.OSDMAP) this.handleMapMessage(body as OsdMapMessage);
         },
         onRequest: (type, body) => {
           if (type === MSG.CLASSMAP) return this.classes.updateClassMap((body as ClassMapMessage).map);
@@ -261,6 +264,33 @@ export class Osd {
     pg.load(persisted, store.readPgLog(pool, ps, after, retained));
     this.pgs.set(key, pg);
     return pg;
+  }
+
+  /**
+   * A published epoch. An incremental applies to the map of the epoch just before it; with a gap
+   * (an epoch missed, or no map yet) the full map comes from the monitor instead.
+   */
+  private handleMapMessage(msg: OsdMapMessage): void {
+    if (msg.map !== undefined) return this.handleMap(msg.map);
+    if (!isOsdMapIncremental(msg.inc)) {
+      this.opts.log.warn('malformed osdmap incremental from the monitor; fetching the full map');
+    } else if (this.map !== undefined && msg.inc.epoch <= this.map.epoch) {
+      return;
+    } else if (this.map !== undefined && msg.inc.epoch === this.map.epoch + 1 && msg.inc.fsid === this.map.fsid) {
+      return this.handleMap(applyOsdMapIncremental(this.map, msg.inc));
+    }
+    // One fetch at a time: the incrementals that arrive meanwhile are older than its answer.
+    if (this.fetchingFullMap) return;
+    this.fetchingFullMap = true;
+    void this.mon
+      .request<{ map: OsdMap }>(MSG.MON_GET_MAP, {})
+      .then(
+        (r) => this.handleMap(r.map),
+        () => undefined,
+      )
+      .finally(() => {
+        this.fetchingFullMap = false;
+      });
   }
 
   private handleMap(map: OsdMap): void {

@@ -3,6 +3,7 @@
 
 import { OP_WIRE_TYPE, REPOP_WIRE_TYPE } from '../codec/op-wire.js';
 import type { OsdMap } from '../mon/maps/osdmap.js';
+import type { OsdMapIncremental } from '../mon/maps/osdmap-incremental.js';
 import type { ClassMap } from '../mon/maps/classmap.js';
 import type { SubOp, SubOpResult, Timespec, TxnStep, ObjectMeta } from '../osd/ops/types.js';
 
@@ -184,9 +185,11 @@ export interface PgLogEntry {
   readonly ret: number;
 }
 
-export interface OsdMapMessage {
-  readonly map: OsdMap;
-}
+/**
+ * A published epoch: the whole map, or (normally) what changed since the epoch before it. A
+ * receiver whose map is not at `inc.epoch - 1` asks the monitor for the full map (MON_GET_MAP).
+ */
+export type OsdMapMessage = { readonly map: OsdMap; readonly inc?: undefined } | { readonly inc: OsdMapIncremental; readonly map?: undefined };
 
 /** Namespace value that lists every namespace (librados LIBRADOS_ALL_NSPACES). */
 export const ALL_NSPACES = '\x01';
