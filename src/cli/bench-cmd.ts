@@ -162,7 +162,10 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
   const datas: Array<Record<string, string>> = [];
   let lastTickFinished = 0;
   let sec = 0;
-  const ticker = setInterval(() => {
+  // Ceph's status printer wakes once a second and prints a row while the run lasts. The rows
+  // here are due at whole seconds from the start (a timer per row, not an interval that drifts),
+  // and a row that fell due before the last op completed is printed even if its timer is late.
+  const tick = (): void => {
     sec++;
     const done = finished - lastTickFinished;
     lastTickFinished = finished;
@@ -176,7 +179,15 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
       out(row(sec, started - finished, avgBw, curBw, fmtG(lastLat), avgLat));
     }
     datas.push({ sec: String(sec), cur_ops: String(started - finished), started: String(started), finished: String(finished), avg_bw: avgBw.toFixed(6), cur_bw: curBw.toFixed(6), last_lat: lastLat.toFixed(6), avg_lat: avgLat.toFixed(6) });
-  }, 1000);
+  };
+  let ticker: NodeJS.Timeout | undefined;
+  const schedule = (): void => {
+    ticker = setTimeout(() => {
+      tick();
+      schedule();
+    }, Math.max(0, (sec + 1 - (now() - start)) * 1000));
+  };
+  schedule();
 
   const worker = async (): Promise<void> => {
     // Each slot reads into a buffer of its own, reused op after op, as Ceph's bench keeps one
@@ -212,11 +223,14 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
   try {
     await Promise.all(Array.from({ length: opts.concurrency }, worker));
   } finally {
-    clearInterval(ticker);
+    clearTimeout(ticker);
   }
   if (failed !== undefined) throw failed;
   const total = now() - start;
-  if (perSecondOps.length === 0 || lastTickFinished < finished) perSecondOps.push(finished - lastTickFinished);
+  while (sec + 1 <= total) tick();
+  // As in Ceph, the per-second figures come from the rows; a run too short for any row
+  // (a seq pass over few objects) is one sample of everything it did.
+  if (perSecondOps.length === 0) perSecondOps.push(finished);
   const bw = stats(perSecondOps.map((o) => (o * opSize) / MB));
   const iops = stats(perSecondOps);
   const lat = stats(latencies);

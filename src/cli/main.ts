@@ -14,6 +14,17 @@ import { runCrushtool } from './crushtool.js';
 import { registerThumbsCommands } from './thumbs-cmd.js';
 import { registerClsCommands } from './cls-cmd.js';
 
+// A reader that went away (`sepia rados ls | head`) ends the command quietly, with the status a
+// shell reports for Ceph's tools, which SIGPIPE kills (128 + 13). Node ignores SIGPIPE and would
+// otherwise throw EPIPE from the next write.
+const EXIT_BROKEN_PIPE = 141;
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT_BROKEN_PIPE);
+    throw err;
+  });
+}
+
 const program = new Command();
 program
   .name('sepia')

@@ -2,7 +2,7 @@
 // (shared/spec/rados-cli.txt): same stdout, same stderr, same exit codes.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,6 +137,10 @@ describe('sepia rados prints what Ceph prints', () => {
     assert.match(lines[2] ?? '', /^Object prefix: benchmark_data_\S+_\d+$/);
     assert.equal(lines[3], '  sec Cur ops   started  finished  avg MB/s  cur MB/s last lat(s)  avg lat(s)');
     assert.equal(lines[4], '    0       0         0         0         0         0           -           0');
+    // Like Ceph's status printer, a row for every whole second the run lasted: the last op
+    // completes after the deadline, so a 1-second run has rows 0 and 1.
+    assert.match(lines[5] ?? '', /^    1 +\d+ +\d+ +\d+ /);
+    assert.match(lines[6] ?? '', /^Total time run: /);
     for (const label of ['Total time run:', 'Total writes made:', 'Write size:             4096', 'Object size:            4096', 'Bandwidth (MB/sec):', 'Average IOPS:', 'Average Latency(s):', 'Max latency(s):', 'Min latency(s):', 'p99 latency(s):']) {
       assert.ok(w.out.includes(`\n${label}`), `summary has '${label}'`);
     }
@@ -178,6 +182,14 @@ describe('sepia rados prints what Ceph prints', () => {
     assert.match(status.stdout, /pgs: +32 active\+clean/);
     const js = run('--format', 'json', 'status');
     assert.equal(JSON.parse(js.stdout).osdmap.num_up_osds, 3);
+    // A reader that goes away (`| head`) ends the command quietly with a shell's SIGPIPE status,
+    // as Ceph's tools die of SIGPIPE: no EPIPE stack trace.
+    const piped = spawn(process.execPath, [SEPIA, '-c', cluster.confPath, 'rados', 'lspools'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    piped.stdout.destroy();
+    let pipedErr = '';
+    piped.stderr.on('data', (d: Buffer) => (pipedErr += d.toString()));
+    const pipedCode = await new Promise<number | null>((resolve) => piped.on('close', (code) => resolve(code)));
+    assert.deepEqual([pipedCode, pipedErr], [141, '']);
     const map = run('osd', 'map', 'clitest', 'o');
     assert.match(map.stdout, /^osdmap e\d+ pool 'clitest' \(\d+\) object 'o' -> pg \d+\.[0-9a-f]+ \(\d+\.[0-9a-f]+\) -> up \(\[\d,\d,\d\], p\d\) acting \(\[\d,\d,\d\], p\d\)\n$/);
     // The object's PG, as `ceph pg map` and `ceph pg dump` show it: same up and acting sets.
