@@ -159,7 +159,10 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
     `${String(sec).padStart(5)}${String(cur).padStart(8)}${String(started).padStart(10)}${String(finished).padStart(10)}` +
     `${fmtG(avgBw).padStart(10)}${fmtG(curBw).padStart(10)}${last.padStart(12)}${fmtG(avgLat).padStart(12)}\n`;
   if (table) out(row(0, 0, 0, 0, '-', 0));
-  const datas: Array<Record<string, string>> = [];
+  // Ceph's JSON has the same row 0 as its table.
+  const datas: Array<Record<string, string>> = [
+    { sec: '0', cur_ops: '0', started: '0', finished: '0', avg_bw: '0.000000', cur_bw: '0.000000', last_lat: '0.000000', avg_lat: '0.000000' },
+  ];
   let lastTickFinished = 0;
   let sec = 0;
   // Ceph's status printer wakes once a second and prints a row while the run lasts. The rows

@@ -153,6 +153,10 @@ describe('sepia rados prints what Ceph prints', () => {
     assert.equal(rand.rc, 0, rand.err);
     const js = JSON.parse(rand.out.split('\n')[1] ?? '{}') as Record<string, string>;
     assert.ok(Number(js['total_reads_made']) > 0);
+    // Rows 0 and 1, as Ceph's JSON has them for a 1-second run.
+    const datas = js['datas'] as unknown as Array<Record<string, string>>;
+    assert.deepEqual(datas.map((d) => d['sec']), ['0', '1']);
+    assert.deepEqual(datas[0], { sec: '0', cur_ops: '0', started: '0', finished: '0', avg_bw: '0.000000', cur_bw: '0.000000', last_lat: '0.000000', avg_lat: '0.000000' });
     assert.ok(Number(js['p99_latency']) >= Number(js['p50_latency']));
     const clean = await rados('-p', 'clitest', 'cleanup');
     assert.equal(clean.out, `Removed ${made} objects\n`);
