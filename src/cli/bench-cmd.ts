@@ -143,7 +143,15 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
   let failed: unknown;
   const payload = Buffer.alloc(opSize, 'z');
   const opsPerObject = Math.max(1, Math.floor(objectSize / opSize));
-  const totalOps = opts.mode === 'seq' ? objects * opsPerObject : opts.maxObjects > 0 ? opts.maxObjects * opsPerObject : Infinity;
+  // Counted as Ceph 16's bench counts: it starts its first `concurrency` ops before it looks at
+  // the clock or at --max-objects, then starts one op per completion while time is left, and
+  // checks --max-objects after each of those. So 0 seconds is exactly one round of
+  // `concurrency` ops, and a --max-objects run makes at least concurrency + 1 writes.
+  const available = opts.mode === 'seq' ? objects * opsPerObject : Infinity;
+  const writeLimit = opts.maxObjects > 0 ? Math.max(Math.ceil((objectSize * opts.maxObjects) / opSize), opts.concurrency + 1) : Infinity;
+  const totalOps =
+    opts.seconds === 0 ? Math.min(opts.concurrency, available) : opts.mode === 'write' ? writeLimit : available;
+  const firstRound = Math.min(opts.concurrency, totalOps);
   let rngState = 0x9e3779b9 ^ process.pid;
   const rand = (n: number): number => {
     rngState ^= rngState << 13;
@@ -196,7 +204,7 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
     // Each slot reads into a buffer of its own, reused op after op, as Ceph's bench keeps one
     // bufferlist per slot: a big read's data lands there straight from the socket.
     const into = opts.mode === 'write' ? undefined : Buffer.allocUnsafeSlow(opSize);
-    while (failed === undefined && now() < deadline && started < totalOps) {
+    while (failed === undefined && started < totalOps && (started < firstRound || now() < deadline)) {
       const n = started++;
       const t0 = now();
       try {

@@ -160,6 +160,15 @@ describe('sepia rados prints what Ceph prints', () => {
     assert.ok(Number(js['p99_latency']) >= Number(js['p50_latency']));
     const clean = await rados('-p', 'clitest', 'cleanup');
     assert.equal(clean.out, `Removed ${made} objects\n`);
+    // Counted as Ceph 16 counts: the first -t writes start before the clock or --max-objects is
+    // looked at, so 0 seconds is one round of -t writes and a capped run makes at least -t + 1.
+    for (const [secs, max, t, want] of [['0', '0', '3', 3], ['0', '9', '2', 2], ['30', '3', '2', 3], ['30', '1', '2', 3], ['30', '5', '2', 5]] as const) {
+      const capped = await rados('-p', 'clitest', 'bench', secs, 'write', '-b', '4096', '-t', t, '--max-objects', max);
+      assert.equal(capped.rc, 0, capped.err);
+      assert.ok(capped.out.includes(`for up to ${secs} seconds or ${max} objects\n`));
+      assert.match(capped.out, new RegExp(`\nTotal writes made: +${want}\n`), `bench ${secs} --max-objects ${max} -t ${t}`);
+      assert.match(capped.out, new RegExp(`\nRemoved ${want} objects\n`));
+    }
     assert.equal((await rados('-p', 'clitest', 'cleanup')).out, '');
   });
 
