@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stats } from './bench-cmd.js';
+import { runBench, stats } from './bench-cmd.js';
+import { memoryIo } from './cli-io.js';
+import type { IoCtx } from '../client/ioctx.js';
 
 test('bench statistics cope with a long 4 KiB run: a million latencies, no stack overflow', () => {
   const values = Array.from({ length: 1_000_000 }, (_, i) => (i % 1000) / 1000);
@@ -15,4 +17,26 @@ test('bench statistics use the sample standard deviation, like Ceph', () => {
   assert.equal(s.avg, 5);
   assert.ok(Math.abs(s.stddev - Math.sqrt(32 / 7)) < 1e-12);
   assert.deepEqual(stats([]), { avg: 0, stddev: 0, max: 0, min: 0 });
+});
+
+test('a second in which no op finished prints 0 and -, and the next row spreads its ops over both seconds, as Ceph does', async () => {
+  let calls = 0;
+  const ioctx = {
+    writeFull: async (): Promise<void> => {
+      calls += 1;
+      // The first write takes 1.3 s, so the row at 1 s sees nothing finish.
+      await new Promise((r) => setTimeout(r, calls === 1 ? 1300 : 20));
+    },
+    write: async (): Promise<void> => undefined,
+  } as unknown as IoCtx;
+  const io = memoryIo();
+  const r = await runBench(ioctx, { seconds: 2, mode: 'write', opSize: 4096, objectSize: 4096, concurrency: 1, maxObjects: 0, cleanup: false, runName: 'm', json: false }, io);
+  const rows = io.out().split('\n').filter((l) => /^ {4}[12] /.test(l));
+  assert.equal(rows.length, 2, io.out());
+  assert.match(rows[0] ?? '', /^ {4}1 +1 +1 +0 +0 +0 +- +0$/);
+  // Row 2: the ops that finished between 1.3 s and 2 s, per second over the two quiet seconds.
+  const [, , , finished, , curBw] = (rows[1] ?? '').trim().split(/\s+/);
+  assert.ok(Number(finished) > 1);
+  assert.ok(Math.abs(Number(curBw) - (Number(finished) * 4096) / (1024 * 1024) / 2) < 1e-3, rows[1]);
+  assert.equal(r.minBandwidth, 0);
 });

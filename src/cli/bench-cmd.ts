@@ -176,20 +176,32 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
   // Ceph's status printer wakes once a second and prints a row while the run lasts. The rows
   // here are due at whole seconds from the start (a timer per row, not an interval that drifts),
   // and a row that fell due before the last op completed is printed even if its timer is late.
+  // Seconds since a row last saw an op finish: like Ceph, a row where none did shows 0 and '-',
+  // and the next row that sees some spreads them over the quiet seconds.
+  let quietSeconds = 0;
   const tick = (): void => {
     sec++;
+    quietSeconds++;
     const done = finished - lastTickFinished;
-    lastTickFinished = finished;
-    perSecondOps.push(done);
+    const opsPerSec = done / quietSeconds;
+    perSecondOps.push(opsPerSec);
     const elapsed = now() - start;
     const avgBw = (finished * opSize) / MB / elapsed;
-    const curBw = (done * opSize) / MB;
+    const curBw = (opsPerSec * opSize) / MB;
     const avgLat = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : 0;
+    const changed = done > 0;
+    if (changed) {
+      lastTickFinished = finished;
+      quietSeconds = 0;
+    }
     if (table) {
       if (sec % 20 === 0) out(header);
-      out(row(sec, started - finished, avgBw, curBw, fmtG(lastLat), avgLat));
+      out(changed ? row(sec, started - finished, avgBw, curBw, fmtG(lastLat), avgLat) : row(sec, started - finished, avgBw, 0, '-', avgLat));
     }
-    datas.push({ sec: String(sec), cur_ops: String(started - finished), started: String(started), finished: String(finished), avg_bw: avgBw.toFixed(6), cur_bw: curBw.toFixed(6), last_lat: lastLat.toFixed(6), avg_lat: avgLat.toFixed(6) });
+    datas.push({
+      sec: String(sec), cur_ops: String(started - finished), started: String(started), finished: String(finished), avg_bw: avgBw.toFixed(6),
+      cur_bw: (changed ? curBw : 0).toFixed(6), last_lat: (changed ? lastLat : 0).toFixed(6), avg_lat: avgLat.toFixed(6),
+    });
   };
   let ticker: NodeJS.Timeout | undefined;
   const schedule = (): void => {
@@ -243,7 +255,8 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
   // (a seq pass over few objects) is one sample of everything it did.
   if (perSecondOps.length === 0) perSecondOps.push(finished);
   const bw = stats(perSecondOps.map((o) => (o * opSize) / MB));
-  const iops = stats(perSecondOps);
+  // Ceph keeps each second's IOPS as an int.
+  const iops = stats(perSecondOps.map((o) => Math.trunc(o)));
   const lat = stats(latencies);
   const sorted = [...latencies].sort((a, b) => a - b);
   const result: BenchResult = {
