@@ -6,6 +6,7 @@ import { RadosError } from '../core/errors.js';
 import { invariant } from '../core/assert.js';
 import type { IoCtx } from '../client/ioctx.js';
 import type { CliIo } from './cli-io.js';
+import { utime } from './format.js';
 
 export interface BenchOptions {
   readonly seconds: number;
@@ -140,6 +141,9 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
   let started = 0;
   let finished = 0;
   let lastLat = 0;
+  let latencySum = 0;
+  let minLat = Number.POSITIVE_INFINITY;
+  let maxLat = 0;
   let failed: unknown;
   const payload = Buffer.alloc(opSize, 'z');
   const opsPerObject = Math.max(1, Math.floor(objectSize / opSize));
@@ -188,14 +192,20 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
     const elapsed = now() - start;
     const avgBw = (finished * opSize) / MB / elapsed;
     const curBw = (opsPerSec * opSize) / MB;
-    const avgLat = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : 0;
+    const avgLat = finished > 0 ? latencySum / finished : 0;
     const changed = done > 0;
     if (changed) {
       lastTickFinished = finished;
       quietSeconds = 0;
     }
     if (table) {
-      if (sec % 20 === 0) out(header);
+      if (sec % 20 === 0) {
+        // Ceph repeats the header every 20 rows, after a line with the latencies so far (its
+        // minimum starts at 9999 before any op has finished).
+        const wall = Date.now();
+        out(`${utime(Math.floor(wall / 1000), (wall % 1000) * 1e6)} min lat: ${fmtG(finished > 0 ? minLat : 9999)} max lat: ${fmtG(maxLat)} avg lat: ${fmtG(avgLat)}\n`);
+        out(header);
+      }
       out(changed ? row(sec, started - finished, avgBw, curBw, fmtG(lastLat), avgLat) : row(sec, started - finished, avgBw, 0, '-', avgLat));
     }
     datas.push({
@@ -240,6 +250,9 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
       }
       lastLat = now() - t0;
       latencies.push(lastLat);
+      latencySum += lastLat;
+      if (lastLat < minLat) minLat = lastLat;
+      if (lastLat > maxLat) maxLat = lastLat;
       finished++;
     }
   };
