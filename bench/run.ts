@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalCluster, stopLocalCluster, listDaemons } from '../src/cli/local-cluster.js';
 import { Rados } from '../src/client/rados.js';
-import { runBench, cleanupRun, type BenchResult } from '../src/cli/bench-cmd.js';
+import { runBench, removeRun, type BenchResult } from '../src/cli/bench-cmd.js';
 import { memoryIo } from '../src/cli/cli-io.js';
 import { fdatasyncRate, directWriteMBps, loopbackMBps } from './limits.js';
 import { benchCrush } from './crush.js';
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     add({ name: '4 MiB rand read', value: r4m.bandwidth_MBps, unit: 'MB/s', limit: 'loopback TCP', ratio: r4m.bandwidth_MBps / tcp });
     // As a user runs it: `rados bench write --no-cleanup; seq; rand; rados cleanup`, then the small-op runs.
     sampler.enter('cleanup');
-    await cleanupRun(io, `run-${4 * MiB}`, undefined, 16);
+    await removeRun(io, `run-${4 * MiB}`, 16);
     const w4k = await bench('write', 4096);
     add({ name: '4 KiB write', value: w4k.averageIops, unit: 'IOPS', limit: 'fdatasync/s', ratio: w4k.averageIops / fsyncs });
     add({ name: '4 KiB write p99 latency', value: w4k.p99Latency_s * 1000, unit: 'ms' });

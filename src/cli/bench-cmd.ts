@@ -110,7 +110,7 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
   let opSize = opts.opSize;
   let objectSize = opts.objectSize;
   if (opts.mode === 'write') {
-    prefix = `benchmark_data_${hostname()}_${process.pid}`;
+    prefix = objectPrefix(process.pid);
     if (!opts.json) {
       out(
         `Maintaining ${opts.concurrency} concurrent writes of ${opSize} bytes to objects of size ${objectSize} for up to ${opts.seconds} seconds or ${opts.maxObjects} objects\n`,
@@ -370,46 +370,94 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
   if (opts.mode === 'write' && opts.cleanup) {
     if (!opts.json) out('Cleaning up (deleting benchmark objects)\n');
     const t0 = now();
-    const removed = await cleanupRun(ioctx, opts.runName, undefined, opts.concurrency);
-    if (!opts.json) out(`Removed ${removed} objects\nClean up completed and total clean up time :${fmtG(now() - t0)}\n`);
+    const removed = (await removeRun(ioctx, opts.runName, opts.concurrency)) ?? 0;
+    if (!opts.json) {
+      if (removed > 0) out(removedText(removed));
+      out(`Clean up completed and total clean up time :${fmtG(now() - t0)}\n`);
+    }
   }
   return result;
 }
 
-/** Removes a run's objects (by its metadata object) or every object with `prefix`. */
-export async function cleanupRun(ioctx: IoCtx, runName: string, prefix: string | undefined, concurrency: number): Promise<number> {
-  const names: string[] = [];
-  if (prefix !== undefined) {
-    for await (const o of ioctx.listObjects()) if (o.name.startsWith(prefix)) names.push(o.name);
-  } else {
-    let meta: Metadata;
-    try {
-      meta = JSON.parse((await ioctx.read(runName)).toString()) as Metadata;
-    } catch (err) {
-      if (RadosError.is(err) && err.code === 'ENOENT') return 0;
-      throw err;
-    }
-    for (let i = 0; i < meta.objects; i++) names.push(objectName(meta.prefix, i));
-  }
+/** Every bench object name starts with this (Ceph checks --prefix against it). */
+export const BENCH_PREFIX = 'benchmark_data';
+
+/** Ceph's object prefix: `benchmark_data_<host>_<pid>`, the host name cut to 29 bytes as gethostname into char[30]. */
+function objectPrefix(pid: number): string {
+  return `${hostPrefix()}_${pid}`;
+}
+
+function hostPrefix(): string {
+  return `${BENCH_PREFIX}_${hostname().slice(0, 29)}`;
+}
+
+function removedText(n: number): string {
+  return `Removed ${n} object${n !== 1 ? 's' : ''}\n`;
+}
+
+/** Removes every name, `concurrency` at a time; a name already gone counts as removed (as in Ceph). */
+async function removeAll(ioctx: IoCtx, names: readonly string[], concurrency: number): Promise<number> {
   let next = 0;
-  let removed = 0;
   await Promise.all(
-    Array.from({ length: Math.max(1, concurrency) }, async () => {
+    Array.from({ length: Math.max(1, Math.min(concurrency, names.length)) }, async () => {
       for (;;) {
-        const i = next++;
-        const name = names[i];
+        const name = names[next++];
         if (name === undefined) return;
         try {
           await ioctx.remove(name);
-          removed++;
         } catch (err) {
           if (!(RadosError.is(err) && err.code === 'ENOENT')) throw err;
         }
       }
     }),
   );
-  if (prefix === undefined) await ioctx.remove(runName).catch(() => undefined);
+  return names.length;
+}
+
+/**
+ * Removes the objects a run's metadata names, then the metadata. Returns how many removes were
+ * made, or undefined when the run has no metadata.
+ */
+export async function removeRun(ioctx: IoCtx, runName: string, concurrency: number): Promise<number | undefined> {
+  let meta: Metadata;
+  try {
+    meta = JSON.parse((await ioctx.read(runName)).toString()) as Metadata;
+  } catch (err) {
+    if (RadosError.is(err) && err.code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const names = Array.from({ length: meta.objects }, (_, i) => objectName(meta.prefix, i));
+  const removed = await removeAll(ioctx, names, concurrency);
+  await ioctx.remove(runName).catch(() => undefined);
   return removed;
+}
+
+/**
+ * `rados cleanup`, as Ceph 16 does it: only when some object starts with the prefix (--prefix,
+ * else `benchmark_data_<host>`), it removes the run named by the metadata object if there is one,
+ * else every object with the prefix ("slow linear search"). Prints what it removed.
+ */
+export async function cleanupRun(ioctx: IoCtx, runName: string, prefix: string | undefined, concurrency: number, io: CliIo): Promise<void> {
+  const out = (t: string): void => io.stdout(t);
+  const wanted = prefix ?? hostPrefix();
+  if (!wanted.startsWith(BENCH_PREFIX)) {
+    io.stderr(`Specified --prefix invalid, it must begin with "${BENCH_PREFIX}"\n`);
+    throw RadosError.from('EINVAL', `--prefix ${wanted}`);
+  }
+  let hasMetadata = false;
+  const matching: string[] = [];
+  for await (const o of ioctx.listObjects()) {
+    if (o.name === runName) hasMetadata = true;
+    if (o.name.startsWith(wanted)) matching.push(o.name);
+  }
+  if (matching.length === 0) return;
+  if (hasMetadata) {
+    const removed = await removeRun(ioctx, runName, concurrency);
+    if (removed !== undefined && removed > 0) out(removedText(removed));
+    return;
+  }
+  out('Warning: using slow linear search\n');
+  out(removedText(await removeAll(ioctx, matching, concurrency)));
 }
 
 export const BENCH_DEFAULTS = { opSize: 4 * MB, concurrency: 16, runName: DEFAULT_RUN_NAME };

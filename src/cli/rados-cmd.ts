@@ -765,9 +765,14 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
     }
     case 'cleanup': {
       const ioctx = await openPool();
-      const removed = await cleanupRun(ioctx, opts.get('run-name') ?? BENCH_DEFAULTS.runName, opts.get('prefix'), num16(opts));
-      if (removed > 0) io.stdout(`Removed ${removed} objects\n`);
-      return 0;
+      try {
+        await cleanupRun(ioctx, opts.get('run-name') ?? BENCH_DEFAULTS.runName, opts.get('prefix'), num16(opts), io);
+        return 0;
+      } catch (err) {
+        if (!RadosError.is(err)) throw err;
+        io.stderr(`error during cleanup: ${cephStrerror(err.errno)}\nerror ${err.errno}: ${cephStrerror(err.errno)}\n`);
+        return 1;
+      }
     }
     default:
       io.stderr(`unrecognized command ${cmd}; -h or --help for usage\nerror 22: ${cephStrerror(ERRNO.EINVAL)}\n`);

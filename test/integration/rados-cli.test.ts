@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { TestCluster } from './harness.js';
 import { runRados } from '../../src/cli/rados-cmd.js';
@@ -170,6 +171,17 @@ describe('sepia rados prints what Ceph prints', () => {
       assert.match(capped.out, new RegExp(`\nRemoved ${want} objects\n`));
     }
     assert.equal((await rados('-p', 'clitest', 'cleanup')).out, '');
+    // Objects of an interrupted run (no metadata object) go by Ceph's slow linear search over
+    // this host's prefix; one object is "1 object".
+    const host = `benchmark_data_${hostname().slice(0, 29)}`;
+    for (const name of [`${host}_77_object0`, `${host}_77_object1`, `${host}_78_object0`]) await rados('-p', 'clitest', 'put', name, inFile);
+    assert.deepEqual(await rados('-p', 'clitest', 'cleanup', '--prefix', `${host}_78`), { out: 'Warning: using slow linear search\nRemoved 1 object\n', err: '', rc: 0, outBuf: Buffer.from('Warning: using slow linear search\nRemoved 1 object\n') });
+    assert.equal((await rados('-p', 'clitest', 'cleanup')).out, 'Warning: using slow linear search\nRemoved 2 objects\n');
+    const badPrefix = await rados('-p', 'clitest', 'cleanup', '--prefix', 'mydata');
+    assert.deepEqual(
+      [badPrefix.out, badPrefix.err, badPrefix.rc],
+      ['', 'Specified --prefix invalid, it must begin with "benchmark_data"\nerror during cleanup: (22) Invalid argument\nerror 22: (22) Invalid argument\n', 1],
+    );
   });
 
   test('lspools and df show the pools in Ceph layout', async () => {
