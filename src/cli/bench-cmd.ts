@@ -18,6 +18,10 @@ export interface BenchOptions {
   readonly cleanup: boolean;
   readonly runName: string;
   readonly json: boolean;
+  /** Ceph's --no-hints sets this false: it only changes the first line ("hints = 0"). */
+  readonly hints?: boolean;
+  /** Ceph's --reuse-bench: a write run rewrites the objects of the run named by the metadata. */
+  readonly reuseBench?: boolean;
   /** Monotonic clock in seconds (injected so tests can drive it). */
   readonly now?: () => number;
 }
@@ -100,17 +104,34 @@ function encodeMeta(m: Metadata): Buffer {
   return Buffer.from(JSON.stringify(m));
 }
 
+/** The run's metadata object; without one, Ceph's `missing` line on stderr and ENOENT. */
+async function readMetadata(ioctx: IoCtx, runName: string, io: CliIo, missing: string): Promise<Metadata> {
+  try {
+    return JSON.parse((await ioctx.read(runName)).toString()) as Metadata;
+  } catch (err) {
+    if (RadosError.is(err) && err.code === 'ENOENT') io.stderr(missing);
+    throw err;
+  }
+}
+
 /** Runs one bench; prints Ceph's table to io.stdout; returns the figures. */
 export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Promise<BenchResult> {
   const now = opts.now ?? (() => performance.now() / 1000);
   const out = (s: string): void => io.stdout(s);
-  out('hints = 1\n');
+  out(`hints = ${opts.hints === false ? 0 : 1}\n`);
   let prefix: string;
   let objects = 0;
   let opSize = opts.opSize;
   let objectSize = opts.objectSize;
   if (opts.mode === 'write') {
     prefix = objectPrefix(process.pid);
+    if (opts.reuseBench === true) {
+      // Ceph reuses the earlier run's object names and sizes.
+      const meta = await readMetadata(ioctx, opts.runName, io, 'Must write data before using reuse_bench for a write benchmark!\n');
+      prefix = meta.prefix;
+      opSize = meta.opSize;
+      objectSize = meta.objectSize;
+    }
     if (!opts.json) {
       out(
         `Maintaining ${opts.concurrency} concurrent writes of ${opSize} bytes to objects of size ${objectSize} for up to ${opts.seconds} seconds or ${opts.maxObjects} objects\n`,
@@ -118,16 +139,7 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
       out(`Object prefix: ${prefix}\n`);
     }
   } else {
-    let meta: Metadata;
-    try {
-      meta = JSON.parse((await ioctx.read(opts.runName)).toString()) as Metadata;
-    } catch (err) {
-      if (RadosError.is(err) && err.code === 'ENOENT') {
-        io.stderr('Must write data before running a read benchmark!\n');
-        throw err;
-      }
-      throw err;
-    }
+    const meta = await readMetadata(ioctx, opts.runName, io, 'Must write data before running a read benchmark!\n');
     prefix = meta.prefix;
     objects = meta.objects;
     opSize = meta.opSize;

@@ -749,6 +749,8 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
             cleanup: !opts.has('no-cleanup'),
             runName: opts.get('run-name') ?? BENCH_DEFAULTS.runName,
             json,
+            hints: !opts.has('no-hints'),
+            reuseBench: opts.has('reuse-bench'),
           },
           io,
         );

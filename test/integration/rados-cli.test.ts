@@ -182,6 +182,20 @@ describe('sepia rados prints what Ceph prints', () => {
       [badPrefix.out, badPrefix.err, badPrefix.rc],
       ['', 'Specified --prefix invalid, it must begin with "benchmark_data"\nerror during cleanup: (22) Invalid argument\nerror 22: (22) Invalid argument\n', 1],
     );
+    // --reuse-bench rewrites the previous run's objects (its prefix and sizes); --no-hints shows.
+    const noRun = await rados('-p', 'clitest', 'bench', '1', 'write', '--reuse-bench', '-t', '2');
+    assert.deepEqual(
+      [noRun.err, noRun.rc],
+      ['Must write data before using reuse_bench for a write benchmark!\nerror during benchmark: (2) No such file or directory\nerror 2: (2) No such file or directory\n', 1],
+    );
+    const first = await rados('-p', 'clitest', 'bench', '0', 'write', '--no-hints', '-b', '4096', '-t', '2', '--no-cleanup');
+    assert.equal(first.out.split('\n')[0], 'hints = 0');
+    const again = await rados('-p', 'clitest', 'bench', '0', 'write', '--reuse-bench', '-t', '2', '--no-cleanup');
+    assert.equal(again.rc, 0, again.err);
+    const prefixOf = (out: string): string | undefined => /\nObject prefix: (\S+)\n/.exec(out)?.[1];
+    assert.equal(prefixOf(again.out), prefixOf(first.out));
+    assert.match(again.out, /^Maintaining 2 concurrent writes of 4096 bytes to objects of size 4096 /m);
+    assert.equal((await rados('-p', 'clitest', 'cleanup')).out, 'Removed 2 objects\n');
   });
 
   test('lspools and df show the pools in Ceph layout', async () => {
