@@ -311,35 +311,47 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
     await ioctx.writeFull(opts.runName, encodeMeta({ prefix, objects, objectSize, opSize }));
   }
   if (opts.json) {
-    out(
-      `${JSON.stringify({
-        concurrent_ios: String(opts.concurrency),
-        object_size: String(objectSize),
-        op_size: String(opSize),
-        seconds_to_run: String(opts.seconds),
-        max_objects: String(opts.maxObjects),
-        object_prefix: prefix,
-        datas,
-        total_time_run: total.toFixed(6),
-        [`total_${opts.mode === 'write' ? 'writes' : 'reads'}_made`]: String(finished),
-        [`${opts.mode === 'write' ? 'write' : 'read'}_size`]: String(opSize),
-        bandwidth: result.bandwidth_MBps.toFixed(6),
-        stddev_bandwidth: bw.stddev.toFixed(6),
-        max_bandwidth: bw.max.toFixed(6),
-        min_bandwidth: bw.min.toFixed(6),
-        average_iops: String(result.averageIops),
-        stddev_iops: iops.stddev.toFixed(6),
-        max_iops: String(iops.max),
-        min_iops: String(iops.min),
-        average_latency: lat.avg.toFixed(6),
-        stddev_latency: lat.stddev.toFixed(6),
-        max_latency: lat.max.toFixed(6),
-        min_latency: lat.min.toFixed(6),
-        p50_latency: result.p50Latency_s.toFixed(6),
-        p99_latency: result.p99Latency_s.toFixed(6),
-        p999_latency: result.p999Latency_s.toFixed(6),
-      })}\n`,
-    );
+    // Ceph's field order, and its fields per mode: a write run opens with its parameters and
+    // repeats object_size after write_size; read runs have no bandwidth spread or latency
+    // stddev. p50/p99/p99.9 are Sepia's additions.
+    const write = opts.mode === 'write';
+    const fields: Array<[string, unknown]> = [
+      ...(write
+        ? ([
+            ['concurrent_ios', String(opts.concurrency)],
+            ['object_size', String(objectSize)],
+            ['op_size', String(opSize)],
+            ['seconds_to_run', String(opts.seconds)],
+            ['max_objects', String(opts.maxObjects)],
+            ['object_prefix', prefix],
+          ] as Array<[string, unknown]>)
+        : []),
+      ['datas', datas],
+      ['total_time_run', total.toFixed(6)],
+      [write ? 'total_writes_made' : 'total_reads_made', String(finished)],
+      [write ? 'write_size' : 'read_size', String(opSize)],
+      ['object_size', String(objectSize)],
+      ['bandwidth', result.bandwidth_MBps.toFixed(6)],
+      ...(write
+        ? ([
+            ['stddev_bandwidth', bw.stddev.toFixed(6)],
+            ['max_bandwidth', bw.max.toFixed(6)],
+            ['min_bandwidth', bw.min.toFixed(6)],
+          ] as Array<[string, unknown]>)
+        : []),
+      ['average_iops', String(result.averageIops)],
+      ['stddev_iops', iops.stddev.toFixed(6)],
+      ['max_iops', String(iops.max)],
+      ['min_iops', String(iops.min)],
+      ['average_latency', lat.avg.toFixed(6)],
+      ...(write ? ([['stddev_latency', lat.stddev.toFixed(6)]] as Array<[string, unknown]>) : []),
+      ['max_latency', lat.max.toFixed(6)],
+      ['min_latency', lat.min.toFixed(6)],
+      ['p50_latency', result.p50Latency_s.toFixed(6)],
+      ['p99_latency', result.p99Latency_s.toFixed(6)],
+      ['p999_latency', result.p999Latency_s.toFixed(6)],
+    ];
+    out(`{${fields.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}\n`);
   } else if (opts.mode === 'write') {
     const l = (k: string, v: string): void => out(`${k.padEnd(24)}${v}\n`);
     l('Total time run:', fmtG(total));

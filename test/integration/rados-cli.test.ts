@@ -154,6 +154,11 @@ describe('sepia rados prints what Ceph prints', () => {
     assert.equal(rand.rc, 0, rand.err);
     const js = JSON.parse(rand.out.split('\n')[1] ?? '{}') as Record<string, string>;
     assert.ok(Number(js['total_reads_made']) > 0);
+    // A read run's fields, in Ceph's order (then Sepia's percentiles).
+    assert.deepEqual(Object.keys(js), [
+      'datas', 'total_time_run', 'total_reads_made', 'read_size', 'object_size', 'bandwidth', 'average_iops', 'stddev_iops', 'max_iops', 'min_iops',
+      'average_latency', 'max_latency', 'min_latency', 'p50_latency', 'p99_latency', 'p999_latency',
+    ]);
     // Rows 0 and 1, as Ceph's JSON has them for a 1-second run.
     const datas = js['datas'] as unknown as Array<Record<string, string>>;
     assert.deepEqual(datas.map((d) => d['sec']), ['0', '1']);
@@ -190,6 +195,14 @@ describe('sepia rados prints what Ceph prints', () => {
     );
     const first = await rados('-p', 'clitest', 'bench', '0', 'write', '--no-hints', '-b', '4096', '-t', '2', '--no-cleanup');
     assert.equal(first.out.split('\n')[0], 'hints = 0');
+    // A write run's JSON opens with its parameters and repeats object_size, as Ceph's does.
+    const wj = await rados('-p', 'clitest', 'bench', '0', 'write', '-b', '4096', '-t', '2', '-f', 'json', '--run-name', 'jsonrun');
+    const keys = [...(wj.out.split('\n')[1] ?? '').matchAll(/"([a-z_0-9]+)":/g)].map((m) => m[1]).filter((k) => !['sec', 'cur_ops', 'started', 'finished', 'avg_bw', 'cur_bw', 'last_lat', 'avg_lat'].includes(k ?? ''));
+    assert.deepEqual(keys, [
+      'concurrent_ios', 'object_size', 'op_size', 'seconds_to_run', 'max_objects', 'object_prefix', 'datas', 'total_time_run', 'total_writes_made', 'write_size',
+      'object_size', 'bandwidth', 'stddev_bandwidth', 'max_bandwidth', 'min_bandwidth', 'average_iops', 'stddev_iops', 'max_iops', 'min_iops', 'average_latency',
+      'stddev_latency', 'max_latency', 'min_latency', 'p50_latency', 'p99_latency', 'p999_latency',
+    ]);
     const again = await rados('-p', 'clitest', 'bench', '0', 'write', '--reuse-bench', '-t', '2', '--no-cleanup');
     assert.equal(again.rc, 0, again.err);
     const prefixOf = (out: string): string | undefined => /\nObject prefix: (\S+)\n/.exec(out)?.[1];
