@@ -59,3 +59,20 @@ test('every 20 rows the table repeats its header after a line of the latencies s
   assert.equal(lines[at - 1], '  sec Cur ops   started  finished  avg MB/s  cur MB/s last lat(s)  avg lat(s)');
   assert.ok(lines.some((l) => /^ {3}21 /.test(l)));
 });
+
+test('--show-time puts the local time before the lines Ceph\'s bencher starts, not before hints or the summary\'s later lines', async () => {
+  const ioctx = {
+    writeFull: async (): Promise<void> => void (await new Promise((r) => setTimeout(r, 1))),
+    write: async (): Promise<void> => undefined,
+  } as unknown as IoCtx;
+  const io = memoryIo();
+  await runBench(ioctx, { seconds: 0, mode: 'write', opSize: 4096, objectSize: 4096, concurrency: 2, maxObjects: 0, cleanup: false, runName: 'm', json: false, showTime: true }, io);
+  const stamped = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d{4} /;
+  const lines = io.out().split('\n');
+  assert.equal(lines[0], 'hints = 1');
+  for (const start of ['Maintaining 2 concurrent', 'Object prefix: ', '  sec Cur ops', '    0       0', 'Total time run:']) {
+    const line = lines.find((l) => l.replace(stamped, '').startsWith(start));
+    assert.match(line ?? '', stamped, start);
+  }
+  assert.ok(lines.some((l) => l.startsWith('Total writes made:')), io.out());
+});

@@ -22,6 +22,8 @@ export interface BenchOptions {
   readonly hints?: boolean;
   /** Ceph's --reuse-bench: a write run rewrites the objects of the run named by the metadata. */
   readonly reuseBench?: boolean;
+  /** Ceph's --show-time: the lines Ceph's bencher starts itself begin with the local time. */
+  readonly showTime?: boolean;
   /** Monotonic clock in seconds (injected so tests can drive it). */
   readonly now?: () => number;
 }
@@ -118,6 +120,13 @@ async function readMetadata(ioctx: IoCtx, runName: string, io: CliIo, missing: s
 export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Promise<BenchResult> {
   const now = opts.now ?? (() => performance.now() / 1000);
   const out = (s: string): void => io.stdout(s);
+  // The time prefix of --show-time, on the lines Ceph's bencher starts (not on "hints", which
+  // the rados tool prints, nor on the summary's later lines, which continue one statement).
+  const stamp = (): string => {
+    if (opts.showTime !== true) return '';
+    const wall = Date.now();
+    return `${utime(Math.floor(wall / 1000), (wall % 1000) * 1e6)} `;
+  };
   out(`hints = ${opts.hints === false ? 0 : 1}\n`);
   let prefix: string;
   let objects = 0;
@@ -134,9 +143,9 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
     }
     if (!opts.json) {
       out(
-        `Maintaining ${opts.concurrency} concurrent writes of ${opSize} bytes to objects of size ${objectSize} for up to ${opts.seconds} seconds or ${opts.maxObjects} objects\n`,
+        `${stamp()}Maintaining ${opts.concurrency} concurrent writes of ${opSize} bytes to objects of size ${objectSize} for up to ${opts.seconds} seconds or ${opts.maxObjects} objects\n`,
       );
-      out(`Object prefix: ${prefix}\n`);
+      out(`${stamp()}Object prefix: ${prefix}\n`);
     }
   } else {
     const meta = await readMetadata(ioctx, opts.runName, io, 'Must write data before running a read benchmark!\n');
@@ -178,11 +187,11 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
 
   const table = !opts.json;
   const header = '  sec Cur ops   started  finished  avg MB/s  cur MB/s last lat(s)  avg lat(s)\n';
-  if (table) out(header);
+  if (table) out(stamp() + header);
   const row = (sec: number, cur: number, avgBw: number, curBw: number, last: string, avgLat: number): string =>
     `${String(sec).padStart(5)}${String(cur).padStart(8)}${String(started).padStart(10)}${String(finished).padStart(10)}` +
     `${fmtG(avgBw).padStart(10)}${fmtG(curBw).padStart(10)}${last.padStart(12)}${fmtG(avgLat).padStart(12)}\n`;
-  if (table) out(row(0, 0, 0, 0, '-', 0));
+  if (table) out(stamp() + row(0, 0, 0, 0, '-', 0));
   // Ceph's JSON has the same row 0 as its table.
   const datas: Array<Record<string, string>> = [
     { sec: '0', cur_ops: '0', started: '0', finished: '0', avg_bw: '0.000000', cur_bw: '0.000000', last_lat: '0.000000', avg_lat: '0.000000' },
@@ -216,9 +225,9 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
         // minimum starts at 9999 before any op has finished).
         const wall = Date.now();
         out(`${utime(Math.floor(wall / 1000), (wall % 1000) * 1e6)} min lat: ${fmtG(finished > 0 ? minLat : 9999)} max lat: ${fmtG(maxLat)} avg lat: ${fmtG(avgLat)}\n`);
-        out(header);
+        out(stamp() + header);
       }
-      out(changed ? row(sec, started - finished, avgBw, curBw, fmtG(lastLat), avgLat) : row(sec, started - finished, avgBw, 0, '-', avgLat));
+      out(stamp() + (changed ? row(sec, started - finished, avgBw, curBw, fmtG(lastLat), avgLat) : row(sec, started - finished, avgBw, 0, '-', avgLat)));
     }
     datas.push({
       sec: String(sec), cur_ops: String(started - finished), started: String(started), finished: String(finished), avg_bw: avgBw.toFixed(6),
@@ -354,6 +363,7 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
     out(`{${fields.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}\n`);
   } else if (opts.mode === 'write') {
     const l = (k: string, v: string): void => out(`${k.padEnd(24)}${v}\n`);
+    out(stamp());
     l('Total time run:', fmtG(total));
     l('Total writes made:', String(finished));
     l('Write size:', String(opSize));
@@ -375,6 +385,7 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
     l('p99.9 latency(s):', fmtG(result.p999Latency_s));
   } else {
     const l = (k: string, v: string): void => out(`${k.padEnd(22)}${v}\n`);
+    out(stamp());
     l('Total time run:', fmtG(total));
     l('Total reads made:', String(finished));
     l('Read size:', String(opSize));
@@ -392,12 +403,12 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
     l('p99.9 latency(s):', fmtG(result.p999Latency_s));
   }
   if (opts.mode === 'write' && opts.cleanup) {
-    if (!opts.json) out('Cleaning up (deleting benchmark objects)\n');
+    if (!opts.json) out(`${stamp()}Cleaning up (deleting benchmark objects)\n`);
     const t0 = now();
     const removed = (await removeRun(ioctx, opts.runName, opts.concurrency)) ?? 0;
     if (!opts.json) {
-      if (removed > 0) out(removedText(removed));
-      out(`Clean up completed and total clean up time :${fmtG(now() - t0)}\n`);
+      if (removed > 0) out(stamp() + removedText(removed));
+      out(`${stamp()}Clean up completed and total clean up time :${fmtG(now() - t0)}\n`);
     }
   }
   return result;

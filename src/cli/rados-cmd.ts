@@ -751,6 +751,7 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
             json,
             hints: !opts.has('no-hints'),
             reuseBench: opts.has('reuse-bench'),
+            showTime: opts.has('show-time'),
           },
           io,
         );
