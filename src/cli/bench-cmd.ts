@@ -24,6 +24,8 @@ export interface BenchOptions {
   readonly reuseBench?: boolean;
   /** Ceph's --show-time: the lines Ceph's bencher starts itself begin with the local time. */
   readonly showTime?: boolean;
+  /** Ceph's --no-verify sets this false: reads are not compared with what the write run wrote. */
+  readonly verify?: boolean;
   /** Monotonic clock in seconds (injected so tests can drive it). */
   readonly now?: () => number;
 }
@@ -166,7 +168,7 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
   let minLat = Number.POSITIVE_INFINITY;
   let maxLat = 0;
   let failed: unknown;
-  const payload = Buffer.alloc(opSize, 'z');
+  let errors = 0;
   const opsPerObject = Math.max(1, Math.floor(objectSize / opSize));
   // Counted as Ceph 16's bench counts: it starts its first `concurrency` ops before it looks at
   // the clock or at --max-objects, then starts one op per completion while time is left, and
@@ -243,9 +245,12 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
   };
   schedule();
 
+  const verify = opts.verify !== false;
   const worker = async (): Promise<void> => {
-    // Each slot reads into a buffer of its own, reused op after op, as Ceph's bench keeps one
-    // bufferlist per slot: a big read's data lands there straight from the socket.
+    // Each slot has buffers of its own, reused op after op, as Ceph's bench keeps one bufferlist
+    // per slot: a write's data, or a read's, which lands there straight from the socket, and
+    // what that read should find.
+    const data = Buffer.alloc(opSize, 'z');
     const into = opts.mode === 'write' ? undefined : Buffer.allocUnsafeSlow(opSize);
     while (failed === undefined && started < totalOps && (started < firstRound || now() < deadline)) {
       const n = started++;
@@ -254,22 +259,32 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
         if (opts.mode === 'write') {
           const obj = Math.floor(n / opsPerObject);
           const off = (n % opsPerObject) * opSize;
-          if (off === 0) await ioctx.writeFull(objectName(prefix, obj), payload);
-          else await ioctx.write(objectName(prefix, obj), payload, off);
+          markOp(data, n);
+          if (off === 0) await ioctx.writeFull(objectName(prefix, obj), data);
+          else await ioctx.write(objectName(prefix, obj), data, off);
           objects = Math.max(objects, obj + 1);
         } else {
           const idx = opts.mode === 'seq' ? n : rand(objects * opsPerObject);
           const obj = Math.floor(idx / opsPerObject);
           const off = (idx % opsPerObject) * opSize;
           invariant(into !== undefined, 'read slots have a buffer');
-          const read = await ioctx.readInto(objectName(prefix, obj), into, { offset: off });
-          if (read !== opSize) throw RadosError.from('EIO', `short read of ${objectName(prefix, obj)}`);
+          const name = objectName(prefix, obj);
+          const read = await ioctx.readInto(name, into, { offset: off });
+          // After the latency is taken, as in Ceph: the comparison is not part of the op.
+          lastLat = now() - t0;
+          if (verify) {
+            markOp(data, idx);
+            if (read !== opSize || !into.equals(data)) {
+              io.stderr(`${name} is not correct!\n`);
+              errors++;
+            }
+          }
         }
       } catch (err) {
         failed = err;
         return;
       }
-      lastLat = now() - t0;
+      if (opts.mode === 'write') lastLat = now() - t0;
       latencies.push(lastLat);
       latencySum += lastLat;
       if (lastLat < minLat) minLat = lastLat;
@@ -411,7 +426,21 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
       out(`${stamp()}Clean up completed and total clean up time :${fmtG(now() - t0)}\n`);
     }
   }
+  // As Ceph's seq and rand runs: the summary stands, and the run fails if any read was wrong.
+  if (errors > 0) throw RadosError.from('EIO', `${errors} reads did not return what the write run wrote`);
   return result;
+}
+
+/**
+ * What op `n` of a write run writes, as Ceph's bench does: "I'm the <n, 16 wide>th op!" and a
+ * NUL (cut to the op size as snprintf cuts), over the slot's 'z' filler. Reads compare with it.
+ */
+function markOp(buf: Buffer, n: number): void {
+  if (buf.length === 0) return;
+  const text = `I'm the ${String(n).padStart(16)}th op!`;
+  const k = Math.min(text.length, buf.length - 1);
+  buf.write(text.slice(0, k), 0, 'latin1');
+  buf[k] = 0;
 }
 
 /** Every bench object name starts with this (Ceph checks --prefix against it). */

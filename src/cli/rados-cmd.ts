@@ -752,6 +752,7 @@ async function runCommand(rados: Rados, cmd: string, nargs: string[], opts: Map<
             hints: !opts.has('no-hints'),
             reuseBench: opts.has('reuse-bench'),
             showTime: opts.has('show-time'),
+            verify: !opts.has('no-verify'),
           },
           io,
         );

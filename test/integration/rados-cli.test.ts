@@ -208,6 +208,16 @@ describe('sepia rados prints what Ceph prints', () => {
     const prefixOf = (out: string): string | undefined => /\nObject prefix: (\S+)\n/.exec(out)?.[1];
     assert.equal(prefixOf(again.out), prefixOf(first.out));
     assert.match(again.out, /^Maintaining 2 concurrent writes of 4096 bytes to objects of size 4096 /m);
+    // Reads are compared with what the write run wrote, as Ceph's are (--no-verify skips it).
+    assert.equal((await rados('-p', 'clitest', 'bench', '5', 'seq', '-t', '1')).rc, 0);
+    await rados('-p', 'clitest', 'put', `${prefixOf(first.out)}_object1`, inFile);
+    const wrong = await rados('-p', 'clitest', 'bench', '5', 'seq', '-t', '1');
+    assert.deepEqual(
+      [wrong.err, wrong.rc],
+      [`${prefixOf(first.out)}_object1 is not correct!\nerror during benchmark: (5) Input/output error\nerror 5: (5) Input/output error\n`, 1],
+    );
+    assert.match(wrong.out, /\nTotal reads made: +2\n/);
+    assert.equal((await rados('-p', 'clitest', 'bench', '5', 'seq', '-t', '1', '--no-verify')).rc, 0);
     assert.equal((await rados('-p', 'clitest', 'cleanup')).out, 'Removed 2 objects\n');
   });
 
