@@ -1,8 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runBench, stats } from './bench-cmd.js';
+import { runBench, stats, type BenchOptions } from './bench-cmd.js';
 import { memoryIo } from './cli-io.js';
 import type { IoCtx } from '../client/ioctx.js';
+
+/** A 4 KiB write run with two in flight, its objects left in place. */
+const WRITE_4K: BenchOptions = { seconds: 1, mode: 'write', opSize: 4096, objectSize: 4096, concurrency: 2, maxObjects: 0, cleanup: false, runName: 'm', json: false };
+
+/** An IoCtx whose writes take `delay_ms(n)` for the n-th write (from 1); nothing is stored. */
+function writesTaking(delay_ms: (call: number) => number): IoCtx {
+  let calls = 0;
+  const writeFull = async (): Promise<void> => {
+    calls += 1;
+    await new Promise((r) => setTimeout(r, delay_ms(calls)));
+  };
+  return { writeFull, write: writeFull } as unknown as IoCtx;
+}
+
 
 test('bench statistics cope with a long 4 KiB run: a million latencies, no stack overflow', () => {
   const values = Array.from({ length: 1_000_000 }, (_, i) => (i % 1000) / 1000);
@@ -20,17 +34,9 @@ test('bench statistics use the sample standard deviation, like Ceph', () => {
 });
 
 test('a second in which no op finished prints 0 and -, and the next row spreads its ops over both seconds, as Ceph does', async () => {
-  let calls = 0;
-  const ioctx = {
-    writeFull: async (): Promise<void> => {
-      calls += 1;
-      // The first write takes 1.3 s, so the row at 1 s sees nothing finish.
-      await new Promise((r) => setTimeout(r, calls === 1 ? 1300 : 20));
-    },
-    write: async (): Promise<void> => undefined,
-  } as unknown as IoCtx;
+  // The first write takes 1.3 s, so the row at 1 s sees nothing finish.
   const io = memoryIo();
-  const r = await runBench(ioctx, { seconds: 2, mode: 'write', opSize: 4096, objectSize: 4096, concurrency: 1, maxObjects: 0, cleanup: false, runName: 'm', json: false }, io);
+  const r = await runBench(writesTaking((call) => (call === 1 ? 1300 : 20)), { ...WRITE_4K, seconds: 2, concurrency: 1 }, io);
   const rows = io.out().split('\n').filter((l) => /^ {4}[12] /.test(l));
   assert.equal(rows.length, 2, io.out());
   assert.match(rows[0] ?? '', /^ {4}1 +1 +1 +0 +0 +0 +- +0$/);
@@ -42,16 +48,12 @@ test('a second in which no op finished prints 0 and -, and the next row spreads 
 });
 
 test('every 20 rows the table repeats its header after a line of the latencies so far, as Ceph does', async () => {
-  const ioctx = {
-    writeFull: async (): Promise<void> => void (await new Promise((r) => setTimeout(r, 1))),
-    write: async (): Promise<void> => undefined,
-  } as unknown as IoCtx;
   const io = memoryIo();
   // A clock 100x faster than real time: 21 bench seconds in ~0.2 s. Rows whose timer has not
   // fired by the end are printed then, as rows that fell due before the last op completed.
   const t0 = performance.now();
   const now = (): number => ((performance.now() - t0) / 1000) * 100;
-  await runBench(ioctx, { seconds: 21, mode: 'write', opSize: 4096, objectSize: 4096, concurrency: 2, maxObjects: 0, cleanup: false, runName: 'm', json: false, now }, io);
+  await runBench(writesTaking(() => 1), { ...WRITE_4K, seconds: 21, now }, io);
   const lines = io.out().split('\n');
   const at = lines.findIndex((l) => /^ {3}20 /.test(l));
   assert.ok(at > 0, io.out());
@@ -61,12 +63,8 @@ test('every 20 rows the table repeats its header after a line of the latencies s
 });
 
 test('--show-time puts the local time before the lines Ceph\'s bencher starts, not before hints or the summary\'s later lines', async () => {
-  const ioctx = {
-    writeFull: async (): Promise<void> => void (await new Promise((r) => setTimeout(r, 1))),
-    write: async (): Promise<void> => undefined,
-  } as unknown as IoCtx;
   const io = memoryIo();
-  await runBench(ioctx, { seconds: 0, mode: 'write', opSize: 4096, objectSize: 4096, concurrency: 2, maxObjects: 0, cleanup: false, runName: 'm', json: false, showTime: true }, io);
+  await runBench(writesTaking(() => 1), { ...WRITE_4K, seconds: 0, showTime: true }, io);
   const stamped = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d{4} /;
   const lines = io.out().split('\n');
   assert.equal(lines[0], 'hints = 1');
