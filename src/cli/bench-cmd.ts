@@ -200,9 +200,6 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
   ];
   let lastTickFinished = 0;
   let sec = 0;
-  // Ceph's status printer wakes once a second and prints a row while the run lasts. The rows
-  // here are due at whole seconds from the start (a timer per row, not an interval that drifts),
-  // and a row that fell due before the last op completed is printed even if its timer is late.
   // Seconds since a row last saw an op finish: like Ceph, a row where none did shows 0 and '-',
   // and the next row that sees some spreads them over the quiet seconds.
   let quietSeconds = 0;
@@ -236,6 +233,9 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
       cur_bw: (changed ? curBw : 0).toFixed(6), last_lat: (changed ? lastLat : 0).toFixed(6), avg_lat: avgLat.toFixed(6),
     });
   };
+  // Ceph's status printer wakes once a second and prints a row while the run lasts. The rows
+  // here are due at whole seconds from the start (a timer per row, not an interval that drifts),
+  // and a row that fell due before the last op completed is printed even if its timer is late.
   let ticker: NodeJS.Timeout | undefined;
   const schedule = (): void => {
     ticker = setTimeout(() => {
