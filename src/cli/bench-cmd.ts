@@ -318,7 +318,8 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
     stddevBandwidth: bw.stddev,
     maxBandwidth: bw.max,
     minBandwidth: bw.min,
-    averageIops: Math.round(finished / total),
+    // (int) in Ceph: truncated, not rounded.
+    averageIops: Math.trunc(finished / total),
     stddevIops: iops.stddev,
     maxIops: iops.max,
     minIops: iops.min,
