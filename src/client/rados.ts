@@ -7,7 +7,7 @@ import { readTextIfExists } from '../io/files.js';
 import { realClock, timeoutSignal, type Clock } from '../io/clock.js';
 import type { StreamTransport } from '../io/tcp.js';
 import type { OsdMap } from '../mon/maps/osdmap.js';
-import { applyOsdMapIncremental, isOsdMapIncremental } from '../mon/maps/osdmap-incremental.js';
+import { receivedMap } from '../mon/maps/osdmap-incremental.js';
 import { MSG, type MonCommandReply, type MonHelloReply, type OsdMapMessage } from '../proto/messages.js';
 import { Objecter } from './objecter.js';
 import { IoCtx } from './ioctx.js';
@@ -147,19 +147,11 @@ export class Rados {
     return this.handshaking;
   }
 
-  /**
-   * A published epoch. An incremental applies to the map of the epoch just before it; with a gap
-   * (an epoch missed, or no map yet) the full map comes from the monitor instead.
-   */
+  /** A published epoch, taken as receivedMap says. */
   private handleMapMessage(msg: OsdMapMessage): void {
-    if (msg.map !== undefined) return this.handleMap(msg.map);
-    const current = this.map as OsdMap | undefined;
-    if (isOsdMapIncremental(msg.inc)) {
-      if (current !== undefined && msg.inc.epoch <= current.epoch) return;
-      if (current !== undefined && msg.inc.epoch === current.epoch + 1 && msg.inc.fsid === current.fsid) {
-        return this.handleMap(applyOsdMapIncremental(current, msg.inc));
-      }
-    }
+    const next = receivedMap(this.map as OsdMap | undefined, msg);
+    if (next.t === 'map') return this.handleMap(next.map);
+    if (next.t === 'old') return;
     // One fetch at a time: the incrementals that arrive meanwhile are older than its answer.
     if (this.fetchingFullMap) return;
     this.fetchingFullMap = true;

@@ -14,7 +14,7 @@ import type { Clock, Timer } from '../io/clock.js';
 import type { StreamTransport } from '../io/tcp.js';
 import { diskUsage } from '../io/files.js';
 import { locateObject, mapPg, osdById, poolById, type OsdMap } from '../mon/maps/osdmap.js';
-import { applyOsdMapIncremental, isOsdMapIncremental } from '../mon/maps/osdmap-incremental.js';
+import { receivedMap } from '../mon/maps/osdmap-incremental.js';
 import { objectToPg } from '../placement/index.js';
 import {
   MSG,
@@ -266,19 +266,12 @@ export class Osd {
     return pg;
   }
 
-  /**
-   * A published epoch. An incremental applies to the map of the epoch just before it; with a gap
-   * (an epoch missed, or no map yet) the full map comes from the monitor instead.
-   */
+  /** A published epoch, taken as receivedMap says. */
   private handleMapMessage(msg: OsdMapMessage): void {
-    if (msg.map !== undefined) return this.handleMap(msg.map);
-    if (!isOsdMapIncremental(msg.inc)) {
-      this.opts.log.warn('malformed osdmap incremental from the monitor; fetching the full map');
-    } else if (this.map !== undefined && msg.inc.epoch <= this.map.epoch) {
-      return;
-    } else if (this.map !== undefined && msg.inc.epoch === this.map.epoch + 1 && msg.inc.fsid === this.map.fsid) {
-      return this.handleMap(applyOsdMapIncremental(this.map, msg.inc));
-    }
+    const next = receivedMap(this.map, msg);
+    if (next.t === 'map') return this.handleMap(next.map);
+    if (next.t === 'old') return;
+    if (next.malformed) this.opts.log.warn('malformed osdmap incremental from the monitor; fetching the full map');
     // One fetch at a time: the incrementals that arrive meanwhile are older than its answer.
     if (this.fetchingFullMap) return;
     this.fetchingFullMap = true;

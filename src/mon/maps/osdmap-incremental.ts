@@ -169,3 +169,25 @@ export function isOsdMapIncremental(v: unknown): v is OsdMapIncremental {
   const fields = inc['fields'];
   return fields === undefined || (typeof fields === 'object' && fields !== null && !Array.isArray(fields));
 }
+
+/** What a receiver does with a published epoch (see receivedMap). */
+export type ReceivedMap =
+  | { readonly t: 'map'; readonly map: OsdMap }
+  | { readonly t: 'old' }
+  | { readonly t: 'fetch'; readonly malformed: boolean };
+
+/**
+ * The one rule for every receiver of published epochs: a full map is taken as is; an incremental
+ * applies to the map of exactly the epoch before it, is ignored when the receiver is already at
+ * or past its epoch, and otherwise (a missed epoch, no map yet, another cluster, or a malformed
+ * incremental) the receiver fetches the full map instead.
+ */
+export function receivedMap(current: OsdMap | undefined, msg: { readonly map?: OsdMap | undefined; readonly inc?: unknown }): ReceivedMap {
+  if (msg.map !== undefined) return { t: 'map', map: msg.map };
+  if (!isOsdMapIncremental(msg.inc)) return { t: 'fetch', malformed: true };
+  if (current !== undefined && msg.inc.epoch <= current.epoch) return { t: 'old' };
+  if (current !== undefined && msg.inc.epoch === current.epoch + 1 && msg.inc.fsid === current.fsid) {
+    return { t: 'map', map: applyOsdMapIncremental(current, msg.inc) };
+  }
+  return { t: 'fetch', malformed: false };
+}
