@@ -165,8 +165,6 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
   let finished = 0;
   let lastLat = 0;
   let latencySum = 0;
-  let minLat = Number.POSITIVE_INFINITY;
-  let maxLat = 0;
   let failed: unknown;
   let errors = 0;
   const opsPerObject = Math.max(1, Math.floor(objectSize / opSize));
@@ -223,7 +221,8 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
         // Ceph repeats the header every 20 rows, after a line with the latencies so far (its
         // minimum starts at 9999 before any op has finished).
         const wall = Date.now();
-        out(`${utime(Math.floor(wall / 1000), (wall % 1000) * 1e6)} min lat: ${fmtG(finished > 0 ? minLat : 9999)} max lat: ${fmtG(maxLat)} avg lat: ${fmtG(avgLat)}\n`);
+        const soFar = stats(latencies);
+        out(`${utime(Math.floor(wall / 1000), (wall % 1000) * 1e6)} min lat: ${fmtG(finished > 0 ? soFar.min : 9999)} max lat: ${fmtG(soFar.max)} avg lat: ${fmtG(avgLat)}\n`);
         out(stamp() + header);
       }
       out(stamp() + (changed ? row(sec, started - finished, avgBw, curBw, fmtG(lastLat), avgLat) : row(sec, started - finished, avgBw, 0, '-', avgLat)));
@@ -287,8 +286,6 @@ export async function runBench(ioctx: IoCtx, opts: BenchOptions, io: CliIo): Pro
       if (opts.mode === 'write') lastLat = now() - t0;
       latencies.push(lastLat);
       latencySum += lastLat;
-      if (lastLat < minLat) minLat = lastLat;
-      if (lastLat > maxLat) maxLat = lastLat;
       finished++;
     }
   };
